@@ -1,0 +1,6 @@
+"""Physical constants in SI units (CODATA 2018 exact values)."""
+
+ELEMENTARY_CHARGE = 1.602176634e-19  # C
+BOLTZMANN = 1.380649e-23  # J/K
+BOLTZMANN_EV = 8.617333262e-5  # eV/K
+ROOM_TEMPERATURE = 300.0  # K

@@ -1,0 +1,29 @@
+"""Circuits: devices, resistors, capacitors and sources composed by Kirchhoff's laws."""
+
+from ._analysis import (
+    crossing_times as crossing_times,
+    oscillation_period as oscillation_period,
+    spike_count as spike_count,
+)
+from ._circuit import (
+    Circuit as Circuit,
+    CircuitState as CircuitState,
+    Energy as Energy,
+    series_rc_neuron as series_rc_neuron,
+)
+from ._drives import (
+    AbstractDrive as AbstractDrive,
+    Constant as Constant,
+    PiecewiseLinear as PiecewiseLinear,
+    PulseTrain as PulseTrain,
+    triangle_sweep as triangle_sweep,
+)
+from ._elements import (
+    GROUND as GROUND,
+    Capacitor as Capacitor,
+    DeviceBranch as DeviceBranch,
+    Resistor as Resistor,
+    VoltageSource as VoltageSource,
+)
+from ._simulate import default_solver as default_solver, simulate as simulate
+from ._sweep import compliance_voltage as compliance_voltage, dc_sweep as dc_sweep

@@ -1,0 +1,74 @@
+import diffrax as dfx
+import optimistix as optx
+import jax
+import jax.numpy as jnp
+import jax.tree_util as jtu
+from jaxtyping import Array, Float
+
+from .._numerics import check_finite
+from ..devices._base import AbstractDevice
+from ._simulate import default_solver
+
+
+def compliance_voltage(device: AbstractDevice, state, v_applied, i_compliance):
+    """Device voltage when a source meter applies `v_applied` (V) with current compliance
+    `i_compliance` (A): the applied voltage while the current is below compliance, else the
+    voltage at which the device carries exactly `i_compliance` (the meter turns into a current
+    source). Works for either polarity."""
+    sign = jnp.sign(v_applied)
+    v_abs = jnp.abs(v_applied)
+    v_cc = device.voltage(state, i_compliance, v_abs)
+    return sign * jnp.minimum(v_abs, v_cc)
+
+
+def dc_sweep(
+    device: AbstractDevice,
+    voltages: Float[Array, " steps"],
+    dwell,
+    *,
+    compliance=None,
+    state0=None,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    max_steps: int = 20_000,
+):
+    r"""A source-meter staircase sweep: hold each voltage of `voltages` (V) for `dwell` (s),
+    integrating the device's state equation, and read the current at the end of each step.
+
+    With `compliance` (A), the device sees `compliance_voltage(...)`: the meter limits the
+    current as a Keithley-type SMU does. The state is carried across steps (a `lax.scan` of
+    diffrax solves, one per step), so thresholds depend on the sweep rate as in a measurement.
+
+    **Returns:** `(current, device_voltage, states)`: currents (A) and device voltages (V) at
+    the end of each step, and the device states stacked over steps.
+    """
+    voltages = check_finite(jnp.asarray(voltages), "voltages")
+    if voltages.ndim != 1:
+        raise ValueError(f"`voltages` must be 1-D (steps,); got shape {voltages.shape}.")
+    state0 = device.init_state() if state0 is None else state0
+    scale = device.state_scale()
+    i_cc = None if compliance is None else jnp.asarray(compliance)
+
+    def v_dev(state, v):
+        return v if i_cc is None else compliance_voltage(device, state, v, i_cc)
+
+    def vf(t, z, v):
+        y = jtu.tree_map(lambda a, s: a * s, z, scale)
+        dy = device.rate(t, y, v_dev(y, v))
+        return jtu.tree_map(lambda a, s: a / s, dy, scale)
+
+    term = dfx.ODETerm(vf)
+    solver = dfx.Kvaerno5(root_finder=optx.Newton(rtol=10 * rtol, atol=10 * atol))
+    controller = dfx.PIDController(rtol=rtol, atol=atol)
+
+    def step(state, v):
+        z0 = jtu.tree_map(lambda a, s: a / s, state, scale)
+        sol = dfx.diffeqsolve(
+            term, solver, 0.0, dwell, None, z0, args=v, stepsize_controller=controller, max_steps=max_steps, throw=False
+        )
+        new = jtu.tree_map(lambda a, s: a[-1] * s, sol.ys, scale)
+        vd = v_dev(new, v)
+        return new, (device.current(new, vd), vd, new, sol.stats["num_steps"], sol.result._value)
+
+    _, (i, vd, states, nsteps, res) = jax.lax.scan(step, state0, voltages)
+    return i, vd, states, nsteps, res
