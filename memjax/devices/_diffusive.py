@@ -34,8 +34,10 @@ class DiffusiveMemristor(AbstractDevice):
 
     1. **Field-driven, thermally activated ion hopping** (Mott-Gurney; the gap-growth model of
        the Stanford/PKU family, Yu & Wong, Guan et al., Jiang et al.): the filament grows at
-       $v_0 e^{-E_a/k_BT}\sinh(q a |V| / 2 g k_B T)$. The field $|V|/g$ rises as the gap closes,
-       which is the positive feedback that makes the set abrupt. Growth is symmetric in the sign
+       $v_h = v_0 e^{-E_a/k_BT}\sinh(q a |V| / 2 g k_B T)$. The field $|V|/g$ rises as the gap
+       closes, which is the positive feedback that makes the set abrupt. Hopping is in series
+       with the supply and reduction of Ag$^+$ at the tip, which caps the growth velocity:
+       $1/v = 1/v_h + 1/v_{max}$ (the slower step limits; Menzel et al. 2015). Growth is symmetric in the sign
        of $V$ (Ag is mobile in both directions in a diffusive switch, Z. Wang et al. 2017).
     2. **Spontaneous dissolution** of the filament by Ag surface diffusion (interfacial energy
        minimisation, Z. Wang et al. 2017): a relaxation of the gap back to `thickness` at rate
@@ -45,7 +47,7 @@ class DiffusiveMemristor(AbstractDevice):
     3. **Joule heating**: $C_{th}\,dT/dt = I V - (T - T_0)/R_{th}$; a hot filament dissolves
        faster ($E_d > E_a$), which stops the discharge of a neuron's capacitor before it is empty.
 
-    $$\frac{dg}{dt} = -v_0 e^{-E_a/k_BT}\sinh\!\Big(\frac{a|V|}{2g\,k_BT/q}\Big)
+    $$\frac{dg}{dt} = -\frac{v_h}{1 + v_h/v_{max}}
         \big(1 - e^{-(g - g_\min)/\lambda}\big) + \nu_d e^{-E_d/k_BT}(L - g)$$
 
     $$I = \big(G_m + G_f e^{-(g - g_\min)/\lambda}\big)\,V_{nl}\sinh(V/V_{nl})$$
@@ -62,6 +64,8 @@ class DiffusiveMemristor(AbstractDevice):
       computing", Nat. Mater. 16, 101 (2017), doi:10.1038/nmat4756.
     - S. Yu and H.-S. P. Wong, "Compact modeling of conducting-bridge random-access memory",
       IEEE Trans. Electron Devices 58, 1352 (2011), doi:10.1109/TED.2011.2116120.
+    - S. Menzel et al., "Physics of the switching kinetics in resistive memories",
+      Adv. Funct. Mater. 25, 6306 (2015), doi:10.1002/adfm.201500825.
     - L. Wang et al., "Leaky integrate-and-fire and oscillation neurons based on ZnO diffusive
       memristors for spiking neural networks".
     """
@@ -75,6 +79,7 @@ class DiffusiveMemristor(AbstractDevice):
     drift_velocity: Float[Array, ""] = _arr()  # m/s, hopping prefactor v0 = a * nu0
     e_drift: Float[Array, ""] = _arr()  # eV, activation energy of ion hopping
     hop_length: Float[Array, ""] = _arr()  # m, effective hopping length a (incl. field enhancement)
+    v_max: Float[Array, ""] = _arr()  # m/s, supply-limited maximal growth velocity
     dissolution_rate: Float[Array, ""] = _arr()  # 1/s, attempt rate nu_d of dissolution
     e_dissolution: Float[Array, ""] = _arr()  # eV, activation energy of dissolution
     r_th: Float[Array, ""] = _arr()  # K/W, thermal resistance to the ambient
@@ -91,6 +96,7 @@ class DiffusiveMemristor(AbstractDevice):
             ("drift_velocity", "m/s"),
             ("e_drift", "eV"),
             ("hop_length", "m"),
+            ("v_max", "m/s"),
             ("dissolution_rate", "1/s"),
             ("e_dissolution", "eV"),
             ("r_th", "K/W"),
@@ -133,7 +139,8 @@ class DiffusiveMemristor(AbstractDevice):
         kt = BOLTZMANN_EV * state.temperature  # eV (= thermal voltage in V)
         gap = state.gap
         field_term = self.hop_length * jnp.abs(v) / (2 * gap * kt)
-        drift = self.drift_velocity * safe_exp(-self.e_drift / kt) * safe_sinh(field_term)
+        hop = self.drift_velocity * safe_exp(-self.e_drift / kt) * safe_sinh(field_term)
+        drift = hop / (1 + hop / self.v_max)  # hopping and Ag+ supply in series
         window = -jnp.expm1(-(gap - self.gap_min) / self.tunnel_length)
         dissolve = self.dissolution_rate * safe_exp(-self.e_dissolution / kt)
         dgap = -drift * window + dissolve * (self.thickness - gap)
@@ -147,21 +154,49 @@ class DiffusiveMemristor(AbstractDevice):
 
 
 def zno_wang2022(**overrides) -> DiffusiveMemristor:
-    """PLACEHOLDER"""
+    """The Pt/Ag/ZnO/Pt diffusive memristor of L. Wang et al. ("Leaky integrate-and-fire and
+    oscillation neurons based on ZnO diffusive memristors for spiking neural networks").
+
+    The paper reports behaviour, not model parameters, so the values below are calibrated:
+    each is either a physical order of magnitude (marked *phys*) or fixed by one published
+    figure (marked with the figure). `overrides` replace any field.
+
+    | field | value | source |
+    |---|---|---|
+    | `thickness` | 4 nm | *phys*: switching gap of a thin ZnO layer |
+    | `gap_min` | 1.0 nm | Fig. 2a: V_hold/V_th = 0.10/0.17 sets g_min/L |
+    | `tunnel_length` | 0.2 nm | *phys* (tunnelling decay ~0.1-0.3 nm); with `thickness`, `gap_min`: on/off ~1e6 without compliance (Fig. 2a text) |
+    | `g_filament` | 1/130 S | on/off ~1e6 at HRS 130 MOhm (Fig. 2a) |
+    | `g_matrix` | 4 nS | HRS 130 MOhm at 0.14 V (Fig. 2a) |
+    | `v_nonlinear` | 0.25 V | *phys*: sub-threshold I-V curvature |
+    | `drift_velocity` | 0.84 mm/s | Fig. 4b: oscillation frequency vs input (with `dissolution_rate`) |
+    | `e_drift` | 0.4 eV | *phys*: Ag+ hopping barrier in oxides (0.3-0.6 eV) |
+    | `hop_length` | 8.4 nm | Fig. 2a: V_th = 0.17 V (effective: includes field enhancement) |
+    | `v_max` | 1 mm/s | *phys*: supply-limited growth, 3 nm in ~3 us |
+    | `dissolution_rate` | 4.8e12 1/s | *phys* attempt rate; ratio to `drift_velocity` from Fig. 2a (V_th), scale from Fig. 4b (relaxation 2.5 ms at 300 K) |
+    | `e_dissolution` | 0.6 eV | *phys*: Ag surface diffusion barrier (> `e_drift`, so heat favours dissolution) |
+    | `r_th` | 3e5 K/W | *phys*: nanoscale filament (1e5-1e6 K/W) |
+    | `c_th` | 3e-14 J/K | *phys*: thermal time ~10 ns |
+    | `t_ambient` | 300 K | room temperature |
+
+    Measured with the DC sweep of `experiments/zno_neuron` (5 mV steps, 20 ms per step,
+    10 uA compliance): V_th 0.175 V, V_hold 0.105 V, 131 MOhm at 0.14 V, on/off 1.3e4.
+    """
     params = dict(
         thickness=4e-9,
-        gap_min=1.8e-9,
-        tunnel_length=0.16e-9,
+        gap_min=1.0e-9,
+        tunnel_length=0.2e-9,
         g_filament=1 / 130.0,
-        g_matrix=1 / 130e6,
+        g_matrix=4e-9,
         v_nonlinear=0.25,
-        drift_velocity=0.1,
-        e_drift=0.5,
-        hop_length=8e-9,
-        dissolution_rate=1e3 * 2.5e8,
-        e_dissolution=0.5,
-        r_th=1e6,
-        c_th=1e-14,
+        drift_velocity=8.4e-4,
+        e_drift=0.4,
+        hop_length=8.4e-9,
+        v_max=1e-3,
+        dissolution_rate=4.8e12,
+        e_dissolution=0.6,
+        r_th=3e5,
+        c_th=3e-14,
         t_ambient=300.0,
     )
     params.update(overrides)
