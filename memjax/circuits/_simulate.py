@@ -97,7 +97,7 @@ def simulate(
     event = None
     if event_fn is not None:
         event = dfx.Event(
-            lambda t, z, args, **kw: event_fn(t, _unscale(z, scale)),
+            lambda t, y, args, **kw: event_fn(t, _unscale(y, scale)),
             root_finder=optx.Newton(rtol=1e-10, atol=1e-12),
             direction=event_direction,
         )
