@@ -25,7 +25,7 @@ class CircuitState(eqx.Module):
     """Node voltages (V), each device's state, and the energy accumulators."""
 
     v: Float[Array, " nodes"]
-    devices: tuple[PyTree[Float[Array, ""]], ...]
+    devices: tuple[PyTree[Float[Array, ""]], ...] | None
     energy: Energy
 
 
@@ -98,7 +98,9 @@ class Circuit(eqx.Module):
         zero = jnp.zeros((), c.dtype)
         return CircuitState(
             v=v,
-            devices=tuple(jtu.tree_map(lambda x: x + zero, d.device.init_state()) for d in self.devices),
+            devices=self._devices_or_none(
+                tuple(jtu.tree_map(lambda x: x + zero, d.device.init_state()) for d in self.devices)
+            ),
             energy=Energy(
                 sources=jnp.zeros(len(self.sources), c.dtype),
                 resistors=zero,
@@ -112,11 +114,16 @@ class Circuit(eqx.Module):
         e = jnp.maximum(jnp.sum(c), 1e-30)  # J: total capacitance charged to 1 V
         return CircuitState(
             v=jnp.ones_like(c),
-            devices=tuple(d.device.state_scale() for d in self.devices),
+            devices=self._devices_or_none(tuple(d.device.state_scale() for d in self.devices)),
             energy=Energy(
                 sources=jnp.full(len(self.sources), e), resistors=e, devices=jnp.full(len(self.devices), e)
             ),
         )
+
+    @staticmethod
+    def _devices_or_none(states):
+        # A circuit without devices stores `None`: diffrax's save buffers reject an empty tuple.
+        return states if states else None
 
     def device_voltages(self, v) -> tuple[Float[Array, ""], ...]:
         return tuple(_v(v, d.a) - _v(v, d.b) for d in self.devices)
@@ -149,7 +156,7 @@ class Circuit(eqx.Module):
                 i_in = i_in.at[r.b].add(i)
             p_res = p_res + i**2 * r.resistance
         d_dev, p_dev = [], []
-        for d, s in zip(self.devices, y.devices):
+        for d, s in zip(self.devices, y.devices or ()):
             vd = _v(v, d.a) - _v(v, d.b)
             i = d.device.current(s, vd)
             if d.a != GROUND:
@@ -161,7 +168,7 @@ class Circuit(eqx.Module):
         zeros = jnp.zeros((0,), v.dtype)
         return CircuitState(
             v=i_in / self.node_capacitance,
-            devices=tuple(d_dev),
+            devices=self._devices_or_none(tuple(d_dev)),
             energy=Energy(
                 sources=jnp.stack(p_src) if p_src else zeros,
                 resistors=p_res,
