@@ -21,25 +21,8 @@ def safe_sinh(x: ArrayLike) -> Array:
     return jnp.sinh(jnp.clip(x, -_MAX_EXP_ARG, _MAX_EXP_ARG))
 
 
-def check_positive(x, name: str, unit: str):
-    """Value check usable under jit: `x > 0` and finite, else an error naming `name`."""
-    x = jnp.asarray(x)
-    bad = jnp.any(~jnp.isfinite(x) | (x <= 0))
-    return eqx.error_if(x, bad, f"`{name}` must be finite and > 0 {unit}; got a value outside (0, inf).")
-
-
 def check_finite(x, name: str):
     """Value check usable under jit: every entry of `x` finite."""
     x = jnp.asarray(x)
     return eqx.error_if(x, jnp.any(~jnp.isfinite(x)), f"`{name}` must be finite (no NaN or inf).")
 
-
-def is_concrete(x) -> bool:
-    """True if `x` holds concrete values (not a tracer), so Python-time checks can run."""
-    try:
-        import numpy as np
-
-        np.asarray(x)
-        return True
-    except Exception:
-        return False

@@ -49,6 +49,12 @@ def thresholds(v, i, i_on=1e-6):
     return float(vth), float(vh)
 
 
+def save(fig, out, name):
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, name), dpi=120)
+    plt.close(fig)
+
+
 def within(measured, target, rel):
     return bool(abs(measured - target) <= rel * abs(target))
 
@@ -77,9 +83,7 @@ def exp_iv(dev, out, quick):
     ax.axvline(vh, color="b", ls="--", lw=0.8)
     ax.set(xlabel="V (V)", ylabel="|I| (A)", title=f"ZnO I-V: V_th={vth:.3f} V, V_hold={vh:.3f} V")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "iv.png"), dpi=120)
-    plt.close(fig)
+    save(fig, out, "iv.png")
     return {
         "v_th": vth,
         "v_hold": vh,
@@ -132,9 +136,7 @@ def exp_variability(dev, out, quick, key):
     axs[0].legend()
     axs[1].errorbar(np.arange(n_dev), dev_mean, yerr=vth.std(1), fmt="o", ms=3)
     axs[1].set(xlabel="device", ylabel="V_th (V)", title=f"d2d CV {cv_d2d:.1%}, c2c CV {cv_c2c:.2%}")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "variability.png"), dpi=120)
-    plt.close(fig)
+    save(fig, out, "variability.png")
     return {
         "n_devices": n_dev,
         "n_cycles": n_cyc,
@@ -193,9 +195,7 @@ def exp_lif(dev, out, quick):
         ax.set_ylabel("V_C (V)")
         ax.text(0.01, 0.8, f"{w * 1e6:.0f} µs pulses", transform=ax.transAxes, fontsize=8)
     ax.set_xlabel("t (ms)")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "lif_traces.png"), dpi=120)
-    plt.close(fig)
+    save(fig, out, "lif_traces.png")
     first = [r["pulses_to_fire"][0] if r["pulses_to_fire"] else np.nan for r in rows]
     later_mean = [float(np.mean(r["pulses_to_fire"][1:])) if len(r["pulses_to_fire"]) > 1 else np.nan for r in rows]
     later_std = [float(np.std(r["pulses_to_fire"][1:])) if len(r["pulses_to_fire"]) > 1 else np.nan for r in rows]
@@ -207,9 +207,7 @@ def exp_lif(dev, out, quick):
     ax.set_xticks(x, [f"{r['width_us']:.0f}" for r in rows])
     ax.set(xlabel="pulse width (µs)", ylabel="pulses to fire", title="LIF neuron (cf. Fig. 3f)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "lif_pulses_to_fire.png"), dpi=120)
-    plt.close(fig)
+    save(fig, out, "lif_pulses_to_fire.png")
     monotone = bool(np.all(np.diff(mean_all) < 0))
     first_more = bool(all(f > l for f, l in zip(first, later_mean) if np.isfinite(l)))
     return {
@@ -230,13 +228,10 @@ def frequency_sweep(dev, amplitudes, duration, n_save=20001):
     @eqx.filter_jit
     def run(amp):
         circ = neuron(dev, mc.PulseTrain(amp, duration, 2 * duration, 1), OSC["capacitance"], OSC["resistance"])
-        sol = mc.simulate(
-            circ, 0.0, duration, ts=ts, save_fn=lambda t, y: (y.v[0], y.devices[0].gap),
-            max_steps=400_000, throw=False,
-        )
-        e = sol.ys  # noqa
-        fin = mc.simulate(circ, 0.0, duration, max_steps=400_000, throw=False)
-        return sol.ys, fin.ys.energy.devices[-1, 0], fin.ys.energy.sources[-1, 0]
+        save_fn = lambda t, y: (y.v[0], y.devices[0].gap, y.energy.devices[0], y.energy.sources[0])
+        sol = mc.simulate(circ, 0.0, duration, ts=ts, save_fn=save_fn, max_steps=400_000, throw=False)
+        v, gap, e_dev, e_src = sol.ys
+        return (v, gap), e_dev[-1], e_src[-1]  # ts ends at `duration`
 
     (v, gap), e_dev, e_src = jax.vmap(run)(jnp.asarray(amplitudes))
     ts_n = np.asarray(ts)
@@ -267,9 +262,7 @@ def exp_oscillator(dev, out, quick):
     axs[1].plot([0.5, 0.8, 2.0], [PUBLISHED["f_0p5"], PUBLISHED["f_0p8"], PUBLISHED["f_2p0"]], "ks", label="Wang et al.")
     axs[1].set(xlabel="input (V)", ylabel="frequency (Hz)", title=f"fit {slope:.0f} Hz/V, R²={r2:.3f}")
     axs[1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "oscillator.png"), dpi=120)
-    plt.close(fig)
+    save(fig, out, "oscillator.png")
     return {
         "amplitudes_V": list(amps),
         "frequency_Hz": f.tolist(),
@@ -354,9 +347,7 @@ def exp_gradients(dev, out, quick):
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
     ax.semilogy(hist)
     ax.set(xlabel="Adam step", ylabel="(f/f* - 1)²", title=f"tune hop_length: f -> {f_final:.2f} Hz (target {target})")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "tuning.png"), dpi=120)
-    plt.close(fig)
+    save(fig, out, "tuning.png")
     return {
         "frequency_0p8_Hz": float(f0),
         "gradients": rows,
@@ -403,9 +394,7 @@ def exp_scaling(dev, out, quick, key):
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
     ax.hist(counts / duration, bins=30)
     ax.set(xlabel="frequency (Hz) at 1 V", ylabel="circuits", title=f"{n} oscillators, {t_run:.1f} s on {jax.default_backend()}")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "population.png"), dpi=120)
-    plt.close(fig)
+    save(fig, out, "population.png")
     return {
         "n_circuits": n,
         "simulated_time_s": duration,
