@@ -17,6 +17,7 @@ from ._filament import (
     kim2015_second_order as kim2015_second_order,
     transistor_for_compliance as transistor_for_compliance,
 )
+from ._noise import random_telegraph as random_telegraph, read_noise as read_noise
 from ._variability import (
     cycle_to_cycle as cycle_to_cycle,
     perturb as perturb,
