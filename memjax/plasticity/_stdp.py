@@ -115,3 +115,37 @@ def fit_eq1(dts, dw, *, floor=0.02):
         out[f"a_{side}"] = float(np.exp(icpt))
         out[f"tau_{side}"] = float(-1.0 / slope) if slope < 0 else float("inf")
     return out
+
+
+def second_order_window(device, dts, state0, *, prog_amp=1.1, prog_width=20e-9, heat_amp=0.8, heat_width=200e-9, h=5e-9, t_span=3e-6):
+    r"""Non-overlapping STDP of a second-order memristor (S. Kim et al., Nano Lett. 15, 2203 (2015)).
+
+    Each spike is a short programming pulse (`prog_amp` V, `prog_width` s; negative on the
+    device for the pre spike, positive for the post spike) followed by a heating element
+    (`+heat_amp`, `-heat_amp`, `+heat_amp` V for a quarter, half and quarter of `heat_width`:
+    it heats with almost no net drift, the symmetric sequence cancelling the drift of a rising
+    temperature to first order). Pre and post never overlap for $|\Delta t| \ge$ `prog_width + heat_width`: the
+    first spike's heat, decaying with the device's thermal time, makes the second spike's
+    programming pulse effective, so the change depends on $\Delta t$ through the temperature.
+    Returns $\Delta G/G_{init}$ for each `dts` (s), vmapped; the grid spans [-`t_span`, `t_span`] s.
+    """
+    n = int(round(2 * t_span / h))
+    t = -t_span + h * (jnp.arange(n) + 0.5)
+
+    def spike(s, sign):
+        prog = jnp.where((s >= 0) & (s < prog_width), sign * prog_amp, 0.0)
+        s2 = s - prog_width
+        outer = ((s2 >= 0) & (s2 < heat_width / 4)) | ((s2 >= 3 * heat_width / 4) & (s2 < heat_width))
+        inner = (s2 >= heat_width / 4) & (s2 < 3 * heat_width / 4)
+        heat = heat_amp * (jnp.where(outer, 1.0, 0.0) - jnp.where(inner, 1.0, 0.0))
+        return prog + heat
+
+    g0 = device.conductance(state0)
+    t_first = -0.5 * (prog_width + heat_width)
+
+    def one(dt):
+        v = spike(t - t_first, -1.0) + spike(t - t_first - dt, 1.0)
+        states, _ = implicit_euler(device, v, h, state0=state0)
+        return device.conductance(jax.tree_util.tree_map(lambda a: a[-1], states)) / g0 - 1
+
+    return jax.vmap(one)(jnp.asarray(dts))
