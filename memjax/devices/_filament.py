@@ -283,6 +283,10 @@ class OneTransistorOneResistor(AbstractDevice):
     def current(self, state, v: Voltage) -> Current:
         return self.rram.current(state, self.rram_voltage(state, v))
 
+    def power(self, state, v: Voltage):
+        """Power dissipated in the RRAM (W): what heats the filament (the transistor is remote)."""
+        return self.rram.power(state, self.rram_voltage(state, v))
+
     def rate(self, t, state, v: Voltage) -> FilamentState:
         vr = self.rram_voltage(state, v)
         dx = self.rram.rate(t, state, vr)
@@ -347,42 +351,47 @@ def hbn_au_ti(**overrides) -> FilamentMemristor:
 
 def hfo2_rram(**overrides) -> FilamentMemristor:
     """The HfO2 RRAM element of a 1T1R cell (D. Ielmini, Semicond. Sci. Technol. 31, 063002
-    (2016); seed 003 Fig. 2a: LRS conductance rising with the compliance current, R_LRS ~ V_C/I_C
-    with V_C ~ 0.4-0.5 V). Calibrated: every value is a physical order of magnitude (*phys*) or
-    fixed by the stated figure.
+    (2016); seed 003 Fig. 2a: the LRS conductance rises in proportion to the compliance current,
+    R_LRS ~ V_C / I_C with V_C ~ 0.4 V). Calibrated: each value is a physical order of magnitude
+    (*phys*) or fixed by the stated figure.
+
+    In this gap model the proportionality emerges because, once the transistor limits the
+    current, the RRAM voltage is I_C / G and growth stalls where the field-driven velocity
+    drops below ~lambda per dwell: at a nearly fixed voltage V_C across the cell.
 
     | field | value | source |
     |---|---|---|
     | `thickness` | 5 nm | *phys*: 5 nm HfO2 (forming ~3 V) |
-    | `gap_max` | 1.5 nm | calibrated: V_set ~0.8 V, V_reset ~ -0.8 V (Ielmini Fig. 2) |
-    | `gap_min` | 0.1 nm | *phys*: leaves room for LRS up to ~10 mS (I_C up to 1 mA) |
-    | `tunnel_length` | 0.15 nm | *phys*: gap-conduction decay length (0.1-0.3 nm) |
-    | `g_on` | 20 mS | *phys*: fully formed metallic filament (~50 Ohm) |
+    | `gap_max` | 1.74 nm | calibrated: HRS ~2 uS, below the smallest compliance at the set voltage |
+    | `gap_min` | 1.0 nm | calibrated: the stall gap varies little with I_C (slope ~1 of Fig. 2a) |
+    | `tunnel_length` | 0.08 nm | *phys*: gap-conduction decay length (0.05-0.3 nm) |
+    | `g_on` | 20 mS | *phys*: fully formed filament (~50 Ohm) |
+    | `g_leak` | 0.1 nS | *phys*: virgin-cell leakage |
     | `v_nonlinear` | 0.4 V | *phys* |
-    | `drift_velocity`, `drift_velocity_reset` | 1e5 m/s | calibrated with `e_act`, `hop_length`: set in a 1 V/s ramp near 0.8 V |
-    | `e_act` | 1.0 eV | *phys*: O-vacancy migration in HfO2 (~1 eV) |
-    | `hop_length` | 0.1 nm | calibrated: V_C ~0.4 V at compliance (Fig. 2a slope) |
+    | `drift_velocity`, `drift_velocity_reset` | 30 m/s | calibrated with `hop_length`: set near 1.2 V in a 1 V/s ramp, growth stalls near 0.4 V |
+    | `e_act` | 0.8 eV | *phys*: O-vacancy migration in HfO2 (0.7-1.2 eV) |
+    | `hop_length` | 0.28 nm | calibrated: stall (V_C) ~0.4 V at compliance, Fig. 2a |
     | `v_max` | 1 m/s | *phys* |
     | `retention_rate`, `e_retention` | 1e13 1/s, 1.4 eV | *phys*: 10-year retention at 85 C |
-    | `r_th`, `c_th` | 5e5 K/W, 2e-15 J/K | *phys* (Ielmini: R_th ~ 1e5-1e6 K/W); thermal time 1 ns |
+    | `r_th`, `c_th` | 1e5 K/W, 1e-14 J/K | *phys* (Ielmini: R_th ~ 1e5-1e6 K/W); thermal time 1 ns |
     """
     params = dict(
         thickness=5e-9,
-        gap_max=1.5e-9,
-        gap_min=0.1e-9,
-        tunnel_length=0.15e-9,
+        gap_max=1.74e-9,
+        gap_min=1.0e-9,
+        tunnel_length=0.08e-9,
         g_on=20e-3,
         g_leak=1e-10,
         v_nonlinear=0.4,
-        drift_velocity=1e5,
-        drift_velocity_reset=1e5,
-        e_act=1.0,
-        hop_length=0.1e-9,
+        drift_velocity=30.0,
+        drift_velocity_reset=30.0,
+        e_act=0.8,
+        hop_length=0.28e-9,
         v_max=1.0,
         retention_rate=1e13,
         e_retention=1.4,
-        r_th=5e5,
-        c_th=2e-15,
+        r_th=1e5,
+        c_th=1e-14,
         t_ambient=300.0,
     )
     params.update(overrides)

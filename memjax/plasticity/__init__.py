@@ -8,6 +8,7 @@ from ._stdp import (
     fit_eq1 as fit_eq1,
     pair_voltage as pair_voltage,
     stdp_eq1 as stdp_eq1,
+    rate_dependent_change as rate_dependent_change,
     second_order_window as second_order_window,
     stdp_window as stdp_window,
 )

@@ -40,7 +40,7 @@ def implicit_euler(
 
     Each step of length $h$ first advances the temperature exactly for the power at the start of
     the step (exponential Euler: $T_{n+1} = T_\infty + (T_n - T_\infty)e^{-h/R_{th}C_{th}}$,
-    $T_\infty = T_0 + R_{th} I V$), then the gap by backward Euler,
+    $T_\infty = T_0 + R_{th} P$ with $P$ = `device.power`), then the gap by backward Euler,
     $g_{n+1} = g_n + h\,\dot g(g_{n+1}, T_{n+1}, V_{n+1})$. The gap equation is solved by
     bisection on $[g_\min, L]$, where the residual changes sign for these models, so even the
     runaway of an abrupt set (where Newton from $g_n$ walks away from the root) lands on the
@@ -72,7 +72,7 @@ def implicit_euler(
 
     def step(state, v):
         vd = _device_voltage(device, state, v, i_cc)
-        t_inf = phys.t_ambient + phys.r_th * device.current(state, vd) * vd
+        t_inf = phys.t_ambient + phys.r_th * device.power(state, vd)
         temp = t_inf + (state.temperature - t_inf) * decay
 
         def res(g):

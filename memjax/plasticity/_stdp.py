@@ -149,3 +149,48 @@ def second_order_window(device, dts, state0, *, prog_amp=1.1, prog_width=20e-9, 
         return device.conductance(jax.tree_util.tree_map(lambda a: a[-1], states)) / g0 - 1
 
     return jax.vmap(one)(jnp.asarray(dts))
+
+
+def rate_dependent_change(device, frequencies, state0, *, n_stimuli: int = 10, dep_amp=1.2, dep_width=20e-9, pot_amp=0.9, pot_width=30e-9, heat_amp=0.8, heat_width=200e-9, h=5e-9):
+    r"""Rate-dependent (BCM-like) plasticity of a second-order memristor: `n_stimuli` identical
+    stimuli at each of `frequencies` (Hz), each a short depressing pulse (`-dep_amp` V,
+    `dep_width` s), a longer, lower potentiating pulse (`pot_amp`, `pot_width`) and a bipolar
+    heating element (as in `second_order_window`). Both programming pulses see the temperature
+    left by the previous stimulus; the lower-field potentiating pulse is the more
+    temperature-sensitive ($\partial\ln v/\partial T$ falls with $aV/gk_BT$), so at low rates the
+    depression wins and above a threshold rate, where heat accumulates, potentiation wins.
+    Returns $\Delta G/G_{init}$ per frequency (vmapped; each train on a grid of step `h`).
+    """
+    frequencies = jnp.asarray(frequencies)
+    stim = dep_width + pot_width + heat_width
+    try:
+        if float(jnp.max(frequencies)) * stim >= 1.0:
+            raise ValueError(f"every `frequencies` must be in (0, 1/stimulus) = (0, {1 / stim:g}) Hz (stimuli may not overlap).")
+    except TypeError:
+        pass
+    g0 = device.conductance(state0)
+    n_stim = int(round(stim / h))
+    s = h * (jnp.arange(n_stim) + 0.5)
+    s2 = s - dep_width - pot_width
+    outer = ((s2 >= 0) & (s2 < heat_width / 4)) | ((s2 >= 3 * heat_width / 4) & (s2 < heat_width))
+    inner = (s2 >= heat_width / 4) & (s2 < 3 * heat_width / 4)
+    v_stim = (
+        jnp.where(s < dep_width, -dep_amp, 0.0)
+        + jnp.where((s >= dep_width) & (s < dep_width + pot_width), pot_amp, 0.0)
+        + heat_amp * (jnp.where(outer, 1.0, 0.0) - jnp.where(inner, 1.0, 0.0))
+    )
+    n_rest = 400
+
+    def one(f):
+        rest_dt = (1.0 / f - stim) / n_rest
+
+        def stimulus(state, _):
+            st, _ = implicit_euler(device, v_stim, h, state0=state)
+            state = jax.tree_util.tree_map(lambda a: a[-1], st)
+            st, _ = implicit_euler(device, jnp.zeros(n_rest), rest_dt, state0=state)
+            return jax.tree_util.tree_map(lambda a: a[-1], st), None
+
+        final, _ = jax.lax.scan(stimulus, state0, None, length=n_stimuli)
+        return device.conductance(final) / g0 - 1
+
+    return jax.vmap(one)(frequencies)
