@@ -14,7 +14,7 @@ HFO2 = dict(compliances=(20e-6, 50e-6, 100e-6, 200e-6, 500e-6), v_max=2.0, step=
 
 # h-BN spike protocol: amplitudes per spike width (V), calibrated so that the emergent window's
 # magnitude is of the order of Table 1's (the paper's spike amplitudes are not in our source).
-SPIKES = {1e-6: (0.75, 0.08), 1e-4: (0.5, 0.08), 1e-2: (0.25, 0.08)}
+SPIKES = {1e-6: (0.78, 0.08), 1e-4: (0.56, 0.08), 1e-2: (0.36, 0.08)}
 G_INIT = 1e-4  # S, initial synaptic conductance (an analog state between HRS and LRS)
 STDP = dict(n_dt=41, n_dt_quick=17, steps_per_width=200, steps_per_width_quick=100)
 FIT = dict(sw=1e-6, steps=40, steps_quick=6, learning_rate=0.1, fields=("drift_velocity", "drift_velocity_reset"))
