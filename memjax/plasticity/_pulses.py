@@ -44,8 +44,8 @@ def nonlinearity_factor(g):
     (0 = perfectly linear, 1 = a step). Also returns the fitted exponential-saturation
     parameter $\nu$ of $G_n = G_0 + \Delta G\,(1 - e^{-\nu n/N})/(1 - e^{-\nu})$ (0 = linear)."""
     g = np.asarray(g, float)
-
-
+    if g.ndim != 1 or len(g) < 3:
+        raise ValueError(f"`g` must be a 1-D curve of at least 3 conductances; got shape {g.shape}.")
     norm = (g - g[0]) / (g[-1] - g[0] + 1e-300)
     x = np.arange(len(g)) / (len(g) - 1)
     nl = float(np.max(np.abs(norm - x)))

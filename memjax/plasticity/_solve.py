@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import jax.tree_util as jtu
 import optimistix as optx
-from jaxtyping import Array, Float, PyTree
+from jaxtyping import Array, Float
 
 from .._numerics import check_finite
 from ..circuits import PiecewiseLinear, compliance_voltage
