@@ -595,7 +595,7 @@ def summary_md(m):
         for sw, r in x["sw"].items():
             f, t = r["fit_baseline_subtracted"], r["table1_average"]
             add(
-                f"STDP Sw={sw} s: A+, A-, tau+, tau- (minus unpaired {r['unpaired_response']:.3f})",
+                f"STDP Sw={sw} s: A+, A-, tau+, tau- (window minus unpaired response {r['unpaired_response']:.3f}; ok = sign and decay)",
                 f"{f['a_plus']:.3g}, {f['a_minus']:.3g}, {f['tau_plus']:.3g}, {f['tau_minus']:.3g}",
                 f"Table 1: {t['a_plus']}, {t['a_minus']}, {t['tau_plus']:g}, {t['tau_minus']:g}",
                 r["sign_ok"],
@@ -607,7 +607,8 @@ def summary_md(m):
     if "second_order" in m:
         x = m["second_order"]
         add("second-order non-overlap STDP: sign", "LTP dt>0, LTD dt<0" if x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"] else "wrong sign", "LTP/LTD", x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"])
-        add("second-order: decays with |dt|", x["fit_eq1"], "decay", x["pass"]["decays_with_dt"])
+        f = x["fit_eq1"]
+        add("second-order: Eq. 1 fit A+, tau+, A-, tau- (minus unpaired)", f"{f['a_plus']:.3g}, {f['tau_plus']:.3g}, {f['a_minus']:.3g}, {f['tau_minus']:.3g}", "decays with abs(dt)", x["pass"]["decays_with_dt"])
     if "bcm" in m:
         x = m["bcm"]
         add("rate-dependent plasticity", "yes" if x["pass"]["rate_dependent"] else "no", "change depends on rate", x["pass"]["rate_dependent"])
