@@ -170,9 +170,12 @@ def test_second_order_non_overlap_window():
     dev = md.kim2015_second_order()
     s0 = dev.state_at_conductance(1e-4)
     dts = jnp.asarray([-3e-6, -0.3e-6, 0.3e-6, 3e-6])  # spikes (220 ns) never overlap
-    w = np.asarray(mp.second_order_window(dev, dts, s0))
+    w = np.asarray(mp.second_order_window(dev, dts, s0, t_span=4.8e-6))
     w = w - 0.5 * (w[0] + w[-1])
     assert w[2] > 0 > w[1]
+    assert abs(w[0] - w[-1]) < 0.1 * abs(w[2])  # far apart: no timing dependence left
+    with pytest.raises(ValueError, match="t_span"):
+        mp.second_order_window(dev, dts, s0, t_span=2e-6)
 
 
 def test_ppf_decreases_with_interval():

@@ -373,7 +373,7 @@ def exp_second_order(out, quick):
     dev = md.kim2015_second_order()
     s0 = dev.state_at_conductance(SECOND_ORDER["g_init"])
     dts = np.asarray(SECOND_ORDER["dts_us"]) * 1e-6
-    w = np.asarray(jax.jit(lambda d: mp.second_order_window(dev, d, s0))(jnp.asarray(dts)))
+    w = np.asarray(jax.jit(lambda d: mp.second_order_window(dev, d, s0, t_span=SECOND_ORDER["t_span"]))(jnp.asarray(dts)))
     far = np.abs(dts) >= 2.9e-6
     wb = w - np.mean(w[far])
     fit = mp.fit_eq1(dts, wb)
@@ -437,7 +437,7 @@ def exp_ltp(out, quick):
         "increasing_amplitude": (np.linspace(*LTP["amp_range"], n), np.full(n, w), np.linspace(*LTP["dep_amp_range"], n), np.full(n, w)),
         "increasing_width": (np.full(n, LTP["amp"]), np.geomspace(*LTP["width_range"], n), np.full(n, LTP["dep_amp"]), np.geomspace(*LTP["width_range"], n)),
     }
-    train = jax.jit(lambda a, wd, s: mp.pulse_train_response(dev, a, wd, s))
+    train = jax.jit(lambda a, wd, s: mp.pulse_train_response(dev, a, wd, s, compliance=LTP["compliance"]))
     res = {}
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for k, (name, (ap, wp, ad, wd)) in enumerate(schemes.items()):
@@ -458,7 +458,7 @@ def exp_ltp(out, quick):
             "dynamic_range": float(g_p.max() / g_p.min()),
             "n_distinct_states_ltp": int(np.sum(np.abs(np.diff(np.log(g_p))) > 0.01) + 1),
         }
-    ax.set(xlabel="pulse number", ylabel="G (S)", title="LTP / LTD, h-BN (NL: max deviation from linear)")
+    ax.set(xlabel="pulse number", ylabel="G (S)", title="LTP / LTD, h-BN, 100 µA compliance (NL: max dev. from linear)")
     ax.legend(fontsize=7)
     save(fig, out, "ltp_ltd_schemes.png")
     res["pass"] = {

@@ -9,14 +9,15 @@ def _last(tree):
     return jax.tree_util.tree_map(lambda a: a[-1], tree)
 
 
-def pulse_train_response(device, amplitudes, widths, state0, *, period_factor=2.0, steps_per_pulse: int = 20, v_read=0.0):
+def pulse_train_response(device, amplitudes, widths, state0, *, period_factor=2.0, steps_per_pulse: int = 20, v_read=0.0, compliance=None):
     r"""Apply one pulse per entry of `amplitudes` (V) and `widths` (s), each followed by a rest
     of `period_factor - 1` times its width at `v_read`, and read the small-signal conductance
     after each pulse. Pulses of different widths use different steps (`steps_per_pulse` per
     pulse, as many per rest). Returns the conductance (S) after each pulse and the final state.
 
     This is the LTP/LTD protocol of seed 003 Fig. 11b: identical pulses (constant amplitude and
-    width), pulses of increasing amplitude, or pulses of increasing width.
+    width), pulses of increasing amplitude, or pulses of increasing width. `compliance` (A), if
+    given, limits the current during the pulses as the pulse source's compliance does.
     """
     amplitudes, widths = jnp.asarray(amplitudes), jnp.asarray(widths)
     if amplitudes.shape != widths.shape or amplitudes.ndim != 1:
@@ -27,7 +28,7 @@ def pulse_train_response(device, amplitudes, widths, state0, *, period_factor=2.
     def one(state, aw):
         a, w = aw
         h = w / steps_per_pulse
-        st, _ = implicit_euler(device, jnp.full(steps_per_pulse, a), h, state0=state)
+        st, _ = implicit_euler(device, jnp.full(steps_per_pulse, a), h, state0=state, compliance=compliance)
         state = _last(st)
         if n_rest > 0:
             st, _ = implicit_euler(device, jnp.full(n_rest, v_read), h, state0=state)

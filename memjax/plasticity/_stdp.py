@@ -117,7 +117,7 @@ def fit_eq1(dts, dw, *, floor=0.02):
     return out
 
 
-def second_order_window(device, dts, state0, *, prog_amp=1.1, prog_width=20e-9, heat_amp=0.8, heat_width=200e-9, h=5e-9, t_span=3e-6):
+def second_order_window(device, dts, state0, *, prog_amp=1.1, prog_width=20e-9, heat_amp=0.8, heat_width=200e-9, h=5e-9, t_span=5e-6):
     r"""Non-overlapping STDP of a second-order memristor (S. Kim et al., Nano Lett. 15, 2203 (2015)).
 
     Each spike is a short programming pulse (`prog_amp` V, `prog_width` s; negative on the
@@ -127,8 +127,18 @@ def second_order_window(device, dts, state0, *, prog_amp=1.1, prog_width=20e-9, 
     temperature to first order). Pre and post never overlap for $|\Delta t| \ge$ `prog_width + heat_width`: the
     first spike's heat, decaying with the device's thermal time, makes the second spike's
     programming pulse effective, so the change depends on $\Delta t$ through the temperature.
-    Returns $\Delta G/G_{init}$ for each `dts` (s), vmapped; the grid spans [-`t_span`, `t_span`] s.
+    Returns $\Delta G/G_{init}$ for each `dts` (s), vmapped; the grid spans [-`t_span`, `t_span`] s
+    and must hold both spikes and three thermal times after the later one.
     """
+    try:
+        need = float(np.max(np.abs(np.asarray(dts)))) + prog_width + heat_width + 3 * float(device.thermal_time())
+    except Exception:  # traced: the caller is responsible
+        need = 0.0
+    if need > t_span:
+        raise ValueError(
+            f"`t_span` must be at least max|dts| + spike + 3 thermal times = {need:g} s so that the "
+            f"later spike's heat has decayed before the read; got {t_span:g} s."
+        )
     n = int(round(2 * t_span / h))
     t = -t_span + h * (jnp.arange(n) + 0.5)
 
