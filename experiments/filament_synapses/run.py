@@ -71,15 +71,16 @@ def read_g(dev, state, v_read=IV["v_read"]):
 
 
 # ---------------------------------------------------------------------------------------------
-def set_reset_points(v, i_set, i_reset, v_reset_sweep, i_cc):
-    """V_set: first step of the set sweep with |I| >= I_cc / 2. V_reset: voltage of the largest
-    |I| in the reset sweep (the reset starts there)."""
+def set_reset_points(v, i_set, g_reset, v_reset_sweep, i_cc):
+    """V_set: first step of the set sweep with |I| >= I_cc / 2. V_reset: first step of the reset
+    sweep where the conductance has fallen below half its starting value (reset onset)."""
     v = np.asarray(v)
     i_set = np.abs(np.asarray(i_set))
     hit = i_set >= 0.5 * i_cc
     v_set = float(v[np.argmax(hit)]) if hit.any() else float("nan")
-    i_reset = np.abs(np.asarray(i_reset))
-    v_reset = float(np.asarray(v_reset_sweep)[np.argmax(i_reset)])
+    g_reset = np.asarray(g_reset)
+    drop = g_reset < 0.5 * g_reset[0]
+    v_reset = float(np.asarray(v_reset_sweep)[np.argmax(drop)]) if drop.any() else float("nan")
     return v_set, v_reset
 
 
@@ -87,6 +88,7 @@ def exp_iv(out, quick):
     dev = md.hbn_au_ti()
     i_cc = HBN["compliance"]
     run = eqx.filter_jit(lambda d, v, s0: md_solve(d, v, s0, i_cc))
+    run_reset = eqx.filter_jit(lambda d, v, s0: md_solve(d, v, s0, IV["reset_compliance"]))
     v_form = tri(IV["v_form"], IV["step"])
     v_set = tri(IV["v_set"], IV["step"])
     v_res = tri(IV["v_reset"], IV["step"])
@@ -101,18 +103,19 @@ def exp_iv(out, quick):
     ax.semilogy(np.asarray(v_form), np.abs(np.asarray(i_form)) + 1e-13, "k-", lw=0.8, label="forming")
     hrs, lrs, vsets, vresets = [], [], [], []
     for c in range(n_cycles):
-        st, i_r = run(dev, v_res, state)
+        st, i_r = run_reset(dev, v_res, state)
+        g_r = dev.conductance(st)
         state = last(st)
         hrs.append(float(read_g(dev, state)))
         st, i_s = run(dev, v_set, state)
         state = last(st)
         lrs.append(float(read_g(dev, state)))
-        vs, vr = set_reset_points(v_set, i_s, i_r, v_res, i_cc)
+        vs, vr = set_reset_points(v_set, i_s, g_r, v_res, i_cc)
         vsets.append(vs)
         vresets.append(vr)
         ax.semilogy(np.asarray(v_res), np.abs(np.asarray(i_r)) + 1e-13, "b-", lw=0.8, label="reset" if c == 0 else None)
         ax.semilogy(np.asarray(v_set), np.abs(np.asarray(i_s)) + 1e-13, "r-", lw=0.8, label="set" if c == 0 else None)
-    ax.axhline(i_cc, color="gray", ls=":", label="100 µA compliance")
+    ax.axhline(i_cc, color="gray", ls=":", label="100 µA set compliance")
     ax.set(xlabel="V (V)", ylabel="|I| (A)", title="Au/Ti/h-BN/Au, 1 V/s staircase")
     ax.legend(fontsize=8)
     save(fig, out, "iv_hbn.png")
@@ -150,16 +153,17 @@ def exp_variability(out, quick, key):
     @eqx.filter_jit
     def one_cycle(d):  # reset from the LRS, then set: one vmapped, compiled call over cycles
         s_lrs = d.formed_state(d.gap_min + 0.0 * d.gap_max)
-        st, i_r = mp.implicit_euler(d, v_res, IV["dwell"], state0=s_lrs, compliance=i_cc)
+        st, _ = mp.implicit_euler(d, v_res, IV["dwell"], state0=s_lrs, compliance=IV["reset_compliance"])
+        g_r = d.conductance(st)
         s = last(st)
         hrs = read_g(d, s)
         st, i_s = mp.implicit_euler(d, v_set, IV["dwell"], state0=s, compliance=i_cc)
-        return i_r, i_s, hrs, read_g(d, last(st))
+        return g_r, i_s, hrs, read_g(d, last(st))
 
     t0 = time.perf_counter()
-    i_r, i_s, hrs, lrs = jax.vmap(one_cycle)(cycles)
+    g_r, i_s, hrs, lrs = jax.vmap(one_cycle)(cycles)
     wall = time.perf_counter() - t0
-    pts = [set_reset_points(v_set, a, b, v_res, i_cc) for a, b in zip(np.asarray(i_s), np.asarray(i_r))]
+    pts = [set_reset_points(v_set, a, b, v_res, i_cc) for a, b in zip(np.asarray(i_s), np.asarray(g_r))]
     vs, vr = np.array(pts).T
     hrs, lrs = np.asarray(hrs), np.asarray(lrs)
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.5))
