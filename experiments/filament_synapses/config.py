@@ -9,7 +9,7 @@ HBN = dict(
     lrs=8e-3,  # S, seed: LRS ~8 mS
 )
 IV = dict(step=0.01, dwell=0.01, v_form=8.0, v_set=2.0, v_reset=-2.0, v_read=0.1, reset_compliance=10e-3)  # 1 V/s staircase; reset with a 10 mA (SMU range) limit
-VARIABILITY = dict(n_cycles=200, n_cycles_quick=24, sigma_c2c={"hop_length": 0.03, "drift_velocity": 0.5, "drift_velocity_reset": 0.5, "gap_max": 0.03})
+VARIABILITY = dict(n_cycles=200, n_cycles_quick=24, n_devices=50, n_devices_quick=8, sigma_d2d={"gap_max": 0.05, "drift_velocity": 0.5, "hop_length": 0.03}, sigma_c2c={"hop_length": 0.03, "drift_velocity": 0.5, "drift_velocity_reset": 0.5, "gap_max": 0.03})
 HFO2 = dict(compliances=(20e-6, 50e-6, 100e-6, 200e-6, 500e-6), v_max=2.0, step=0.01, dwell=0.01, reset_compliance=5e-3)
 
 # h-BN spike protocol: amplitudes per spike width (V), calibrated so that the emergent window's

@@ -163,12 +163,18 @@ def exp_variability(out, quick, key):
     t0 = time.perf_counter()
     g_r, i_s, hrs, lrs = jax.vmap(one_cycle)(cycles)
     wall = time.perf_counter() - t0
+    # device to device: one cycle of each of n_dev devices from one fabrication run
+    n_dev = VARIABILITY["n_devices_quick"] if quick else VARIABILITY["n_devices"]
+    devices = md.device_to_device(dev, VARIABILITY["sigma_d2d"], n_dev, key=jr.fold_in(key, 1))
+    _, i_s_d, hrs_d, lrs_d = jax.vmap(one_cycle)(devices)
+    vs_d = np.array([set_reset_points(v_set, a, np.ones(2), v_res, i_cc)[0] for a in np.asarray(i_s_d)])
     pts = [set_reset_points(v_set, a, b, v_res, i_cc) for a, b in zip(np.asarray(i_s), np.asarray(g_r))]
     vs, vr = np.array(pts).T
     hrs, lrs = np.asarray(hrs), np.asarray(lrs)
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.5))
     axs[0].hist(vs, bins=15, color="tab:red", alpha=0.7, label="V_set")
     axs[0].hist(vr, bins=15, color="tab:blue", alpha=0.7, label="V_reset")
+    axs[0].hist(vs_d, bins=15, histtype="step", color="k", label=f"V_set, {n_dev} devices (d2d)")
     axs[0].set(xlabel="V (V)", ylabel="count", title=f"{n} cycles (c2c variability)")
     axs[0].legend()
     axs[1].hist(np.log10(hrs), bins=15, color="tab:blue", alpha=0.7, label="HRS")
@@ -179,6 +185,12 @@ def exp_variability(out, quick, key):
     return {
         "n_cycles": n,
         "sigma_c2c": VARIABILITY["sigma_c2c"],
+        "n_devices": n_dev,
+        "sigma_d2d": VARIABILITY["sigma_d2d"],
+        "v_set_d2d_mean": float(np.nanmean(vs_d)),
+        "v_set_d2d_std": float(np.nanstd(vs_d)),
+        "lrs_d2d_median_S": float(np.median(np.asarray(lrs_d))),
+        "hrs_d2d_median_S": float(np.median(np.asarray(hrs_d))),
         "v_set_mean": float(np.nanmean(vs)),
         "v_set_std": float(np.nanstd(vs)),
         "v_reset_mean": float(np.mean(vr)),
@@ -585,6 +597,8 @@ def summary_md(m):
         x = m["variability"]
         add(f"V_set mean ± std over {x['n_cycles']} cycles (V)", f"{x['v_set_mean']:.3f} ± {x['v_set_std']:.3f}", "spread > 0", x["pass"]["v_set_spread"])
         add("V_reset mean ± std (V)", f"{x['v_reset_mean']:.3f} ± {x['v_reset_std']:.3f}", "-", True)
+        if "n_devices" in x:
+            add(f"V_set mean ± std over {x['n_devices']} devices (V)", f"{x['v_set_d2d_mean']:.3f} ± {x['v_set_d2d_std']:.3f}", "-", True)
         add("median on/off", x["on_off_median"], "> 100 every cycle", x["pass"]["all_cycles_switch"])
     if "hfo2" in m:
         x = m["hfo2"]
