@@ -6,6 +6,18 @@ from ._diffusive import (
     DiffusiveState as DiffusiveState,
     zno_wang2022 as zno_wang2022,
 )
+from ._filament import (
+    FilamentMemristor as FilamentMemristor,
+    FilamentState as FilamentState,
+    OneTransistorOneResistor as OneTransistorOneResistor,
+    Transistor as Transistor,
+    hbn_au_ti as hbn_au_ti,
+    hfo2_1t1r as hfo2_1t1r,
+    hfo2_rram as hfo2_rram,
+    kim2015_second_order as kim2015_second_order,
+    transistor_for_compliance as transistor_for_compliance,
+)
+from ._noise import random_telegraph as random_telegraph, read_noise as read_noise
 from ._variability import (
     cycle_to_cycle as cycle_to_cycle,
     perturb as perturb,
