@@ -6,6 +6,11 @@ from ._diffusive import (
     DiffusiveState as DiffusiveState,
     zno_wang2022 as zno_wang2022,
 )
+from ._perovskite import (
+    PerovskiteState as PerovskiteState,
+    PerovskiteSwitch as PerovskiteSwitch,
+    mapbi3_deboer2025 as mapbi3_deboer2025,
+)
 from ._variability import (
     cycle_to_cycle as cycle_to_cycle,
     perturb as perturb,
