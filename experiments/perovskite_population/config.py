@@ -25,10 +25,10 @@ PROTOCOLS = {
     "width_7.5ms": (0.75, 7.5e-3, 30e-3),
     "amp_0.40V": (0.40, 5e-3, 30e-3),
 }
-T_CONDITION = 9.0  # s of the same train before measuring (3 relaxation times of the ionic state)
-FIRING = dict(n_neurons=400, n_pulses=100, quick_neurons=100, quick_pulses=60)
+T_CONDITION = 15.0  # s of the same train before measuring (5 relaxation times of the ionic state)
+FIRING = dict(n_neurons=400, n_pulses=100, quick_neurons=60, quick_pulses=60)
 POPULATION = dict(n_neurons=100, n_pulses=10)
-FIG3D = dict(max_size=100, n_sims=1000, quick_sims=1000)
+FIG3D = dict(max_size=100, n_sims=1000, quick_sims=300)
 RESONANCE = dict(
     amplitude=0.40, width=5e-3, period=30e-3, n_pulses=60, n_neurons=100,
     noise=(0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4),

@@ -323,8 +323,9 @@ def exp_fig3d(dev, out, quick, key):
     n_sims = FIG3D["quick_sims"] if quick else FIG3D["n_sims"]
     max_size = FIG3D["max_size"]
     kc, ks = jr.split(key)
-    # one conditioned device state (33 Hz, T_CONDITION s) shared by all neurons of the sweep
-    s0 = jax.tree_util.tree_map(lambda x: x[0], conditioned_population(mn.PerovskiteNeuron(dev), PROTOCOLS["33Hz"], 1, kc))
+    # one conditioned device state shared by all neurons of the sweep: the mean state of 50
+    # neurons after T_CONDITION s of the 33 Hz train (the device's periodic steady state)
+    s0 = jax.tree_util.tree_map(lambda x: jnp.mean(x, axis=0).astype(x.dtype), conditioned_population(mn.PerovskiteNeuron(dev), PROTOCOLS["33Hz"], 50, kc))
     t0 = time.perf_counter()
     e_sto, e_det, c_sto = jax.block_until_ready(fig3d_sweep(dev, n_sims, max_size, ks, s0))
     wall = time.perf_counter() - t0
