@@ -297,7 +297,7 @@ def exp_population(dev, out, quick, key):
 
 
 # ---------------------------------------------------------------------------------------------
-def fig3d_sweep(dev, n_sims, max_size, key, s0_single):
+def fig3d_sweep(dev, n_sims, max_size, key, pool):
     """The whole Fig. 3d sweep as one jit-compiled, vmapped computation: n_sims simulations of
     max_size stochastic and deterministic neurons, errors for every size 1..max_size."""
     n_p = POPULATION["n_pulses"]
@@ -306,26 +306,31 @@ def fig3d_sweep(dev, n_sims, max_size, key, s0_single):
     sto_neuron, d_neuron = mn.PerovskiteNeuron(dev), det_neuron(dev)
 
     @jax.jit
-    def sweep(keys, s0):
+    def sweep(keys, pool):
+        n_pool = jax.tree_util.tree_leaves(pool)[0].shape[0]
+
         def one_sim(k):
-            f = lambda kk: mn.simulate(sto_neuron, v, DT, key=kk, bins=bins, n_bins=n_p, record_spikes=False, state0=s0).counts
-            return jax.vmap(f)(jr.split(k, max_size))
+            k_pick, k_run = jr.split(k)
+            # each neuron starts from a random member of the pool of conditioned states
+            s0 = jax.tree_util.tree_map(lambda x: x[jr.randint(k_pick, (max_size,), 0, n_pool)], pool)
+            f = lambda kk, s: mn.simulate(sto_neuron, v, DT, key=kk, bins=bins, n_bins=n_p, record_spikes=False, state0=s).counts
+            return jax.vmap(f)(jr.split(k_run, max_size), s0)
 
         c_sto = jax.vmap(one_sim)(keys)  # (sims, neurons, pulses)
         c_det1 = mn.simulate(d_neuron, v, DT, key=keys[0], bins=bins, n_bins=n_p, record_spikes=False).counts
         c_det = jnp.broadcast_to(c_det1, c_sto.shape)  # identical deterministic neurons
         return mn.representation_error_sweep(c_sto, sizes), mn.representation_error_sweep(c_det, sizes), c_sto
 
-    return sweep(jr.split(key, n_sims), s0_single)
+    return sweep(jr.split(key, n_sims), pool)
 
 
 def exp_fig3d(dev, out, quick, key):
     n_sims = FIG3D["quick_sims"] if quick else FIG3D["n_sims"]
     max_size = FIG3D["max_size"]
     kc, ks = jr.split(key)
-    # one conditioned device state shared by all neurons of the sweep: the mean state of 50
-    # neurons after T_CONDITION s of the 33 Hz train (the device's periodic steady state)
-    s0 = jax.tree_util.tree_map(lambda x: jnp.mean(x, axis=0).astype(x.dtype), conditioned_population(mn.PerovskiteNeuron(dev), PROTOCOLS["33Hz"], 50, kc))
+    # a pool of 200 conditioned states (T_CONDITION s of the 33 Hz train: the device's periodic
+    # steady state); every neuron of every simulation starts from a randomly drawn member
+    s0 = conditioned_population(mn.PerovskiteNeuron(dev), PROTOCOLS["33Hz"], 200, kc)
     t0 = time.perf_counter()
     e_sto, e_det, c_sto = jax.block_until_ready(fig3d_sweep(dev, n_sims, max_size, ks, s0))
     wall = time.perf_counter() - t0
