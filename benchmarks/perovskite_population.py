@@ -103,14 +103,14 @@ def main():
 
     @jax.jit
     def run_chunk(key):
-        return mn.simulate_population(nrn, v.astype(dtype), DT, chunk, key=key, bins=bins, n_bins=1, record_spikes=False, state0=s0).counts
+        return mn.simulate_population(nrn, v.astype(dtype), DT, chunk, key=key, bins=bins, n_bins=1, max_spikes=4, record_spikes=False, state0=s0).counts
 
     runners = {}
 
     def jax_run(n):
         if n <= chunk:
             if n not in runners:
-                runners[n] = jax.jit(lambda key: mn.simulate_population(nrn, v.astype(dtype), DT, n, key=key, bins=bins, n_bins=1, record_spikes=False, state0=s0).counts)
+                runners[n] = jax.jit(lambda key: mn.simulate_population(nrn, v.astype(dtype), DT, n, key=key, bins=bins, n_bins=1, max_spikes=4, record_spikes=False, state0=s0).counts)
             return lambda: jax.block_until_ready(runners[n](jr.key(0)))
         n_chunks = -(-n // chunk)
         return lambda: [jax.block_until_ready(run_chunk(jr.fold_in(jr.key(0), c))) for c in range(n_chunks)]
@@ -136,7 +136,7 @@ def main():
 
     @jax.jit
     def sweep(keys):
-        one = lambda k: mn.simulate_population(nrn, v10.astype(dtype), DT, size, key=k, bins=b10, n_bins=n_p, record_spikes=False, state0=s0).counts
+        one = lambda k: mn.simulate_population(nrn, v10.astype(dtype), DT, size, key=k, bins=b10, n_bins=n_p, max_spikes=n_p, record_spikes=False, state0=s0).counts
         c = jax.vmap(one)(keys)
         return mn.representation_error_sweep(c, sizes)
 

@@ -246,7 +246,10 @@ def simulate(
             v = v + noise_std * jr.normal(jr.fold_in(k_noise, i), (), dtype)
         idx = jnp.minimum(st.n_spikes, max_spikes)
         st2, fire, t_sp = neuron.step(st, v, dt, th[idx])
-        counts = counts.at[b].add(fire.astype(jnp.int32), mode="drop")
+        if n_bins <= 64:  # a one-hot add vectorises across a batch; scatter does not (CPU)
+            counts = counts + fire.astype(jnp.int32) * (jnp.arange(n_bins) == b)
+        else:
+            counts = counts.at[b].add(fire.astype(jnp.int32), mode="drop")
         if record_spikes:
             btimes = btimes.at[jnp.where(fire, st.n_spikes, max_spikes)].set(t_sp, mode="drop")
             last = jnp.where(st2.n_spikes > 0, st2.n_spikes - 1, max_spikes)
