@@ -249,7 +249,7 @@ def simulate(
         if n_bins <= 64:  # a one-hot add vectorises across a batch; scatter does not (CPU)
             counts = counts + fire.astype(jnp.int32) * (jnp.arange(n_bins) == b)
         else:
-            counts = counts.at[b].add(fire.astype(jnp.int32), mode="drop")
+            counts = counts.at[jnp.where(b < 0, n_bins, b)].add(fire.astype(jnp.int32), mode="drop")
         if record_spikes:
             btimes = btimes.at[jnp.where(fire, st.n_spikes, max_spikes)].set(t_sp, mode="drop")
             last = jnp.where(st2.n_spikes > 0, st2.n_spikes - 1, max_spikes)
