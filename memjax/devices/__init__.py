@@ -18,6 +18,11 @@ from ._filament import (
     transistor_for_compliance as transistor_for_compliance,
 )
 from ._noise import random_telegraph as random_telegraph, read_noise as read_noise
+from ._perovskite import (
+    PerovskiteState as PerovskiteState,
+    PerovskiteSwitch as PerovskiteSwitch,
+    mapbi3_deboer2025 as mapbi3_deboer2025,
+)
 from ._variability import (
     cycle_to_cycle as cycle_to_cycle,
     perturb as perturb,
