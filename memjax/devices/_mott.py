@@ -110,7 +110,9 @@ class MottMemristor(AbstractDevice):
 
     def insulator_conductance(self, temperature, v: Voltage) -> Float[Array, ""]:
         """Poole-Frenkel chord conductance $I/V$ of the insulating phase (S)."""
-        kt = BOLTZMANN_EV * temperature
+        # A trial step of an implicit solver may propose T <= 0; conduction is evaluated at no
+        # less than a tenth of the ambient so the Arrhenius factor stays finite.
+        kt = BOLTZMANN_EV * jnp.maximum(temperature, 0.1 * self.t_ambient)
         return self.g0 * safe_exp(-(self.e_act - self.barrier_lowering(v)) / kt)
 
     def metal_equilibrium(self, temperature) -> Float[Array, ""]:
