@@ -57,10 +57,10 @@ def test_steady_state_matches_the_thermal_ode(dev):
     """On the stable (ohmic) branch, the thermal ODE held at the steady-state voltage relaxes
     to the steady-state temperature."""
     v, st = dev.steady_state_at_current(jnp.asarray(30e-6))
-    i, vd, states, _, res = mc.dc_sweep(dev, jnp.asarray([v]), 20e-9, rtol=1e-10, atol=1e-12)
+    i, vd, states, _, res = mc.dc_sweep(dev, jnp.asarray([v]), 20e-9)  # 20 thermal times
     assert int(res[0]) == 0
-    np.testing.assert_allclose(float(states.temperature[0]), float(st.temperature), rtol=1e-6)
-    np.testing.assert_allclose(float(i[0]), 30e-6, rtol=1e-5)
+    np.testing.assert_allclose(float(states.temperature[0]), float(st.temperature), rtol=1e-4)
+    np.testing.assert_allclose(float(i[0]), 30e-6, rtol=1e-3)
 
 
 def test_steady_state_gradient_matches_finite_differences(dev):
@@ -151,28 +151,25 @@ def test_energy_balance_and_heat(dev):
 
 def test_neuristor_all_or_nothing_and_refractory(dev):
     """Pickett's neuristor: a sub-threshold pulse gives no spike, supra-threshold pulses of
-    different size give the same full spike, and a second pulse too soon after a spike is
-    ignored (refractory) while a later one fires."""
-    rows = jnp.asarray([
-        # amplitude, period (2 pulses), c1, c2
-        (0.3, 1.0), (0.8, 1.0), (1.2, 1.0), (1.0, 100e-9), (1.0, 400e-9),
-    ])
+    different size give the same full spike, and a second pulse arriving during the spike is
+    ignored (refractory) while a later one fires a second full spike."""
+    rows = jnp.asarray([(0.5, 1.0), (1.0, 1.0), (1.5, 1.0), (1.5, 26e-9), (1.5, 100e-9)])  # amplitude (V), gap (s)
 
     @jax.vmap
     def run(p):
-        drive = mc.PulseTrain(p[0], 40e-9, p[1], 2, delay=50e-9)
+        drive = mn.pulse_drive(jnp.stack([50e-9, 50e-9 + p[1]]), amplitude=p[0], width=20e-9)
         circ = mn.pickett_neuristor(dev, dev, c1=20e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias1=0.75, v_bias2=0.75, drive=drive)
-        ts = jnp.linspace(0.0, 800e-9, 3201)
-        return mc.simulate(circ, 0.0, 800e-9, ts=ts, save_fn=lambda t, y: (y.v[1], y.devices[1].temperature), max_steps=100_000).ys
+        ts = jnp.linspace(0.0, 300e-9, 1201)
+        return mc.simulate(circ, 0.0, 300e-9, ts=ts, save_fn=lambda t, y: (y.v[1], y.devices[1].temperature), max_steps=20_000).ys
 
     v2, t2 = map(np.asarray, run(rows))
-    ts = np.linspace(0.0, 800e-9, 3201)
-    n = [len(mn.spike_times(ts, t2[k], SPIKE_T, refractory=20e-9)) for k in range(len(rows))]
+    ts = np.linspace(0.0, 300e-9, 1201)
+    n = [len(mn.spike_times(ts, t2[k], SPIKE_T, refractory=30e-9)) for k in range(len(rows))]
     swing = v2.max(1) - v2.min(1)
     assert n[0] == 0 and n[1] == 1 and n[2] == 1
-    assert swing[1] > 3 * swing[0]
-    np.testing.assert_allclose(swing[2], swing[1], rtol=0.15)  # all or nothing
-    assert n[3] == 1  # second pulse within the refractory period
+    assert swing[1] > 5 * swing[0]
+    np.testing.assert_allclose(swing[2], swing[1], rtol=0.05)  # all or nothing
+    assert n[3] == 1  # the second pulse arrives within the refractory period
     assert n[4] == 2
 
 

@@ -178,24 +178,25 @@ def exp_oscillator(dev, out, quick):
 
 
 # ---------------------------------------------------------------------------------------------
-NEURISTOR = dict(c1=20e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75, width=40e-9, delay=50e-9, amp_supra=1.0)
+NEURISTOR = dict(c1=20e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75, width=20e-9, delay=50e-9, amp_supra=1.5, dc=0.3)
 
 
-def neuristor_batch(dev, params, t_end, n_save=3001):
-    """Simulate Pickett's neuristor for each row (amplitude, width, period, baseline, c1, c2) of
-    `params` (two input pulses `period` apart on a DC `baseline`), vmapped: one compilation."""
+def neuristor_batch(dev, params, t_end, n_save=2401):
+    """Simulate Pickett's neuristor for each row (amplitude, gap, baseline, c1, c2) of `params`:
+    two 20 ns input pulses `gap` apart (start to start) on a DC `baseline`, vmapped (one
+    compilation)."""
     cfg = NEURISTOR
 
     @eqx.filter_jit
     def run(p):
-        amp, width, period, base, c1, c2 = p
-        drive = mc.PulseTrain(amp, width, period, 2, delay=cfg["delay"], baseline=base)
+        amp, gap, base, c1, c2 = p
+        drive = mn.pulse_drive(jnp.stack([cfg["delay"], cfg["delay"] + gap]), amplitude=amp, width=cfg["width"], baseline=base)
         circ = mn.pickett_neuristor(
             dev, dev, c1=c1, c2=c2, r_load1=cfg["r_load1"], r_load2=cfg["r_load2"],
             v_bias1=cfg["v_bias"], v_bias2=cfg["v_bias"], drive=drive,
         )
         save_fn = lambda t, y: (y.v[0], y.v[1], y.devices[0].temperature, y.devices[1].temperature)
-        return run_circuit(circ, t_end, n_save, save_fn)
+        return run_circuit(circ, t_end, n_save, save_fn, max_steps=50_000)
 
     ts, ys, res = jax.vmap(run)(jnp.asarray(params, dtype=float))
     return np.asarray(ts[0]), tuple(np.asarray(a) for a in ys), np.asarray(res)
@@ -203,19 +204,19 @@ def neuristor_batch(dev, params, t_end, n_save=3001):
 
 def exp_neuristor(dev, out, quick):
     cfg = NEURISTOR
-    w, big = cfg["width"], 1.0  # a 1 s period: the second pulse never comes
-    amps = [0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2] if not quick else [0.3, 0.5, 0.7, 1.0]
-    gaps = [60e-9, 100e-9, 150e-9, 200e-9, 300e-9, 450e-9] if not quick else [60e-9, 150e-9, 300e-9]
-    dc = 0.35
+    big = 10.0  # s: the second pulse never comes
+    amps = [0.3, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.5] if not quick else [0.3, 0.5, 0.8, 1.5]
+    gaps = [26e-9, 30e-9, 35e-9, 45e-9, 60e-9, 100e-9] if not quick else [26e-9, 30e-9, 60e-9]
+    dc = cfg["dc"]
     caps = [(c1, c2) for c1 in (10e-12, 20e-12, 40e-12) for c2 in (2e-12, 3e-12, 6e-12)]
     if quick:
         caps = [(10e-12, 3e-12), (40e-12, 3e-12), (20e-12, 2e-12), (20e-12, 6e-12)]
-    rows = [(a, w, big, 0.0, cfg["c1"], cfg["c2"]) for a in amps]
-    rows += [(cfg["amp_supra"], w, w + g, 0.0, cfg["c1"], cfg["c2"]) for g in gaps]
-    rows += [(0.0, w, big, dc, c1, c2) for c1, c2 in caps]
-    t_end = 1.0e-6 if quick else 2e-6
+    rows = [(a, big, 0.0, cfg["c1"], cfg["c2"]) for a in amps]
+    rows += [(cfg["amp_supra"], g, 0.0, cfg["c1"], cfg["c2"]) for g in gaps]
+    rows += [(0.0, big, dc, c1, c2) for c1, c2 in caps]
+    t_end = 0.6e-6 if quick else 1.5e-6
     ts, (v0, v1, t1, t2), res = neuristor_batch(dev, rows, t_end)
-    spikes = [mn.spike_times(ts, t2[k], SPIKE_T, refractory=20e-9) for k in range(len(rows))]
+    spikes = [mn.spike_times(ts, t2[k], SPIKE_T, refractory=30e-9) for k in range(len(rows))]
     na = len(amps)
     # all-or-nothing: output swing and spike count vs input amplitude
     swing = [float(v1[k].max() - v1[k].min()) for k in range(na)]
@@ -224,26 +225,24 @@ def exp_neuristor(dev, out, quick):
     a_th = float(amps[int(np.argmax(fired))]) if fired.any() else float("nan")
     sup = np.asarray(swing)[fired]
     sub = np.asarray(swing)[~fired]
-    # refractory: does the second pulse evoke a second spike?
+    # refractory: does the second pulse evoke a second spike, and how late?
     ng = len(gaps)
     n_pair = [int(len(spikes[na + k])) for k in range(ng)]
     second = np.asarray(n_pair) >= 2
     t_ref = float(gaps[int(np.argmax(second))]) if second.any() else float("nan")
     t_ref_lo = float(gaps[int(np.argmax(second)) - 1]) if second.any() and np.argmax(second) > 0 else 0.0
+    latency2 = [float(spikes[na + k][1] - cfg["delay"] - gaps[k]) if n_pair[k] >= 2 else float("nan") for k in range(ng)]
+    latency1 = float(spikes[na + ng - 1][0] - cfg["delay"]) if n_pair[-1] >= 1 else float("nan")
     # tonic spiking and ISI vs C1, C2
-    isi = []
+    isi, cv = [], []
     for k in range(len(caps)):
-        st = spikes[na + ng + k]
-        isi.append(float(np.median(np.diff(st))) if len(st) >= 3 else float("nan"))
-    cv = []
-    for k in range(len(caps)):
-        st = spikes[na + ng + k]
-        d = np.diff(st)
+        d = np.diff(spikes[na + ng + k])
+        isi.append(float(np.median(d)) if len(d) >= 2 else float("nan"))
         cv.append(float(np.std(d[1:]) / np.mean(d[1:])) if len(d) >= 3 else float("nan"))
     fig, axs = plt.subplots(2, 2, figsize=(10, 7))
     for k in range(na):
         axs[0, 0].plot(ts * 1e9, v1[k], lw=0.7, label=f"{amps[k]:.1f} V")
-    axs[0, 0].set(xlabel="t (ns)", ylabel="output V2 (V)", title="single input pulse", xlim=(0, 400))
+    axs[0, 0].set(xlabel="t (ns)", ylabel="output V2 (V)", title="single input pulse", xlim=(0, 250))
     axs[0, 0].legend(fontsize=6)
     axs[0, 1].plot(amps, swing, "o-")
     axs[0, 1].axvline(a_th, color="r", ls="--", lw=0.8)
@@ -268,6 +267,8 @@ def exp_neuristor(dev, out, quick):
         "pair_gaps_s": gaps,
         "pair_spikes": n_pair,
         "refractory_between_s": [t_ref_lo, t_ref],
+        "first_spike_latency_s": latency1,
+        "second_spike_latency_s": latency2,
         "caps_F": caps,
         "tonic_isi_s": isi,
         "tonic_isi_cv": cv,
@@ -277,6 +278,7 @@ def exp_neuristor(dev, out, quick):
                                    and np.all(np.diff(fired.astype(int)) >= 0)),
             "one_spike_per_pulse": bool(np.all(np.asarray(n_amp)[fired] == 1)),
             "refractory_period": bool(second.any() and not second[0]),
+            "relative_refractory": bool(np.isfinite(latency2).any() and np.nanmax(latency2) > 1.2 * latency1),
             "tonic_spiking": bool(np.all(np.isfinite(isi_arr)) and np.nanmax(cv) < 0.1),
             "isi_depends_on_c1_c2": bool(np.all(np.isfinite(isi_arr)) and isi_arr.max() > 1.3 * isi_arr.min()),
         },
@@ -433,8 +435,11 @@ def exp_third_order(dev, out, quick):
 # ---------------------------------------------------------------------------------------------
 # (name, v_in, r_in, c_membrane, c_adapt, r_adapt): circuits of the adaptive family
 MODES = [
-    ("tonic", 1.5, 10e3, 5e-12, 50e-12, 10.0),
-    ("phasic", 1.5, 10e3, 5e-12, 100e-12, 1e9),
+    ("A", 1.5, 10e3, 5e-12, 50e-12, 10.0),  # R_a C_a << ISI: the plain relaxation oscillator
+    ("B", 1.5, 10e3, 5e-12, 100e-12, 1e9),  # no leak: one spike charges C_a for good
+    ("C", 1.5, 10e3, 5e-12, 300e-12, 1.5e3),  # fast leak, small C_a: a few spikes, then held
+    ("D", 1.5, 10e3, 5e-12, 1e-9, 1.5e3),  # large C_a: slow build-up of the adaptation voltage
+    ("E", 2.0, 10e3, 5e-12, 100e-12, 10e3),  # strong drive, slow leak
 ]
 
 

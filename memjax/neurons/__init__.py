@@ -9,6 +9,7 @@ from ._mott import (
     mott_oscillator as mott_oscillator,
     pickett_neuristor as pickett_neuristor,
     pressure_sensor_resistance as pressure_sensor_resistance,
+    pulse_drive as pulse_drive,
     spike_times as spike_times,
     third_order_element as third_order_element,
 )

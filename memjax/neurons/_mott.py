@@ -17,6 +17,7 @@ from ..circuits import (
     Circuit,
     Constant,
     DeviceBranch,
+    PiecewiseLinear,
     Resistor,
     VoltageSource,
 )
@@ -103,8 +104,8 @@ def pickett_neuristor(
     v_bias1,
     v_bias2,
     drive: AbstractDrive,
-    r_bias=10.0,
-    c_bias=1e-13,
+    r_bias=50.0,
+    c_bias=1e-12,
 ) -> Circuit:
     r"""Pickett, Medeiros-Ribeiro and Williams' neuristor (Nat. Mater. 12, 114 (2013)), a
     Hodgkin-Huxley analogue with two Mott-memristor channels.
@@ -121,7 +122,9 @@ def pickett_neuristor(
 
     **Arguments:** `c1`, `c2` (F), `r_load1`, `r_load2` (Ohm), `v_bias1`, `v_bias2` (V, both
     positive: channel 1 is biased at `-v_bias1`, channel 2 at `+v_bias2`), `drive` (V),
-    `r_bias` (Ohm), `c_bias` (F).
+    `r_bias` (Ohm), `c_bias` (F). The rail's time constant `r_bias * c_bias` (50 ps by
+    default) must stay within ~1e3 of the solver's steps: a much stiffer rail (1 ps) stalls the
+    Newton iterations after long quiet intervals.
     """
     for name, val, unit in [
         ("c1", c1, "F"),
@@ -166,6 +169,25 @@ def afferent_nerve(device: AbstractDevice, *, pressure, capacitance, r_series, r
     """
     r = r_series + pressure_sensor_resistance(pressure, r0=r0, p0=p0)
     return mott_oscillator(device, capacitance=capacitance, resistance=r, drive=Constant(v_supply))
+
+
+def pulse_drive(starts, *, amplitude, width, rise=2e-9, baseline=0.0, t_end=None) -> PiecewiseLinear:
+    r"""Trapezoidal input pulses as a `PiecewiseLinear` drive (V): each starts at one of
+    `starts` (s), rises in `rise` (s) from `baseline` to `baseline + amplitude`, stays for
+    `width` (s, top included) and falls in `rise`. Finite edges are what a pulse generator
+    delivers and keep the waveform continuous, so the stiff solver never steps across an ideal
+    edge. `starts` may be a traced array (vmap over pulse timing); its length is structure.
+    """
+    starts = jnp.atleast_1d(jnp.asarray(starts, float))
+    require_in_range(width, "width", low=0.0, unit="s")
+    require_in_range(rise, "rise", low=0.0, unit="s")
+    amplitude, baseline = jnp.asarray(amplitude, float), jnp.asarray(baseline, float)
+    knots = jnp.stack([starts, starts + rise, starts + rise + width, starts + 2 * rise + width], axis=1).ravel()
+    levels = jnp.tile(jnp.stack([baseline, baseline + amplitude, baseline + amplitude, baseline]), starts.shape[0])
+    t_last = knots[-1] + rise if t_end is None else jnp.maximum(jnp.asarray(t_end, float), knots[-1] + rise)
+    times = jnp.concatenate([jnp.zeros(1), knots, t_last[None]])
+    values = jnp.concatenate([baseline[None], levels, baseline[None]])
+    return PiecewiseLinear(times, values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,7 +245,7 @@ def burst_groups(isi, ratio: float = 3.0) -> list[int]:
     return sizes
 
 
-def classify_firing(times, t_start, t_end, *, cv_tonic: float = 0.1, trend: float = 0.3, burst_ratio: float = 3.0) -> str:
+def classify_firing(times, t_start, t_end, *, cv_tonic: float = 0.05, trend: float = 0.1, burst_ratio: float = 3.0) -> str:
     r"""Name the firing pattern of a spike train (one of `FIRING_PATTERNS`) from its spike
     times (s) under a stimulus applied from `t_start` to `t_end` (s), the way Izhikevich's
     catalogue (and Yi et al. 2018) define them:
