@@ -127,7 +127,7 @@ def exp_iv(dev, out, quick):
 
 
 # ---------------------------------------------------------------------------------------------
-OSC = dict(v_in=1.5, capacitance=5e-12, resistances=(8e3, 9e3, 10e3, 12e3, 14e3, 16e3, 18e3, 20e3))
+OSC = dict(v_in=5.0, capacitance=5e-12, resistances=(20e3, 25e3, 30e3, 35e3, 40e3, 45e3, 50e3, 55e3))
 
 
 def exp_oscillator(dev, out, quick):
@@ -438,7 +438,7 @@ MODES = [
     ("A", 1.5, 10e3, 5e-12, 50e-12, 10.0),  # R_a C_a << ISI: the plain relaxation oscillator
     ("B", 1.5, 10e3, 5e-12, 100e-12, 1e9),  # no leak: one spike charges C_a for good
     ("C", 1.5, 10e3, 5e-12, 300e-12, 1.5e3),  # fast leak, small C_a: a few spikes, then held
-    ("D", 1.5, 10e3, 5e-12, 1e-9, 1.5e3),  # large C_a: slow build-up of the adaptation voltage
+    ("D", 2.0, 10e3, 5e-12, 100e-12, 5e3),  # leak balances the charge per spike at a lower rate
     ("E", 2.0, 10e3, 5e-12, 100e-12, 10e3),  # strong drive, slow leak
 ]
 
