@@ -289,7 +289,7 @@ def exp_neuristor(dev, out, quick):
 
 
 # ---------------------------------------------------------------------------------------------
-FIT = dict(v_max=0.76, n_steps=15, dwell=5e-9, noise=0.02, start=dict(r_th=0.6e6, e_act=0.27), lr=0.1)
+FIT = dict(v_max=0.76, n_steps=15, dwell=5e-9, noise=0.02, start=dict(r_th=0.7e6, e_act=0.32), lr=0.05)
 
 
 def sweep_current(dev, voltages, dwell):
