@@ -289,7 +289,7 @@ def exp_neuristor(dev, out, quick):
 
 
 # ---------------------------------------------------------------------------------------------
-FIT = dict(v_max=0.76, n_steps=15, dwell=5e-9, noise=0.02, start=dict(r_th=0.7e6, e_act=0.32), lr=0.05)
+FIT = dict(v_max=0.76, n_steps=30, dwell=5e-9, noise=0.01, start=dict(r_th=0.7e6, e_act=0.32), lr=0.05)
 
 
 def sweep_current(dev, voltages, dwell):
@@ -344,7 +344,7 @@ def fit_iv(dev_true, key, *, n_iter, v_max, n_steps, dwell, noise, start, lr):
 
 def exp_fit(dev, out, quick, key):
     cfg = FIT
-    r = fit_iv(dev, key, n_iter=120 if quick else 300, v_max=cfg["v_max"], n_steps=cfg["n_steps"], dwell=cfg["dwell"],
+    r = fit_iv(dev, key, n_iter=150 if quick else 400, v_max=cfg["v_max"], n_steps=cfg["n_steps"], dwell=cfg["dwell"],
                noise=cfg["noise"], start=cfg["start"], lr=cfg["lr"])
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.5))
     axs[0].semilogy(r["v"], r["i_data"], "k.", label=f"synthetic data ({cfg['noise']:.0%} noise)")
