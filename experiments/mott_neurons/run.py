@@ -318,7 +318,7 @@ def fit_iv(dev_true, key, *, n_iter, v_max, n_steps, dwell, noise, start, lr):
         i = sweep_current(to_dev(x), v, dwell)
         return jnp.mean((jnp.log(i) - jnp.log(i_data)) ** 2)
 
-    opt = optax.adam(optax.cosine_decay_schedule(lr, n_iter, alpha=0.01))
+    opt = optax.adam(lr)
     state = opt.init(theta)
 
     @eqx.filter_jit
@@ -344,7 +344,7 @@ def fit_iv(dev_true, key, *, n_iter, v_max, n_steps, dwell, noise, start, lr):
 
 def exp_fit(dev, out, quick, key):
     cfg = FIT
-    r = fit_iv(dev, key, n_iter=150 if quick else 400, v_max=cfg["v_max"], n_steps=cfg["n_steps"], dwell=cfg["dwell"],
+    r = fit_iv(dev, key, n_iter=200 if quick else 400, v_max=cfg["v_max"], n_steps=cfg["n_steps"], dwell=cfg["dwell"],
                noise=cfg["noise"], start=cfg["start"], lr=cfg["lr"])
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.5))
     axs[0].semilogy(r["v"], r["i_data"], "k.", label=f"synthetic data ({cfg['noise']:.0%} noise)")
