@@ -48,6 +48,12 @@ class MottMemristor(AbstractDevice):
 
     $$I = \big[(1 - m)\,G_0 e^{-(E_a - \Delta E(V))/k_BT} + m\,G_{met}\big]\,V$$
 
+    !!! note
+        The channel is one lumped temperature with a constant $R_{th}$. A large capacitor
+        discharged through the device drives it to several thousand kelvin (the whole
+        capacitor energy becomes channel heat within ~ns); real devices spread that heat into
+        the electrodes. Keep parallel capacitances at the pF scale for realistic temperatures.
+
     **Units:** conductances S, energies eV, thickness m, temperatures K, thermal resistance
     K/W, heat capacity J/K, time s.
 

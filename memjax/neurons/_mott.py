@@ -57,8 +57,10 @@ def third_order_element(device: AbstractDevice, *, c_internal, r_series, drive: 
     Its three state variables are the capacitor voltage (node 0), the channel temperature and
     the metallic fraction of `MottMemristor`. The two negative-differential-resistance regions
     of the device (Poole-Frenkel runaway and the insulator-metal transition) give two kinds of
-    instability, and their interplay gives oscillation, bursting and stable states as the bias
-    changes (see `experiments/mott_neurons`).
+    instability. With the `nbo2_kumar2020` preset (10 pF, 500 Ohm) a bias sweep gives
+    quiescence, relaxation oscillation on the Poole-Frenkel NDR, and a hot state in which only
+    the metallic fraction oscillates; the two-spike bursting of Kumar et al. has not been
+    reproduced with it (see `experiments/mott_neurons`).
     """
     return mott_oscillator(device, capacitance=c_internal, resistance=r_series, drive=drive)
 
