@@ -28,3 +28,8 @@ from ._variability import (
     perturb as perturb,
     device_to_device as device_to_device,
 )
+from ._mott import (
+    MottMemristor as MottMemristor,
+    MottState as MottState,
+    nbo2_kumar2020 as nbo2_kumar2020,
+)

@@ -1,5 +1,31 @@
-"""Neuron models built from devices."""
+"""Neuron models and circuits built from memristive devices.
 
+- Stochastic perovskite threshold-switch neurons and population codes (`_stochastic`,
+  `_population`; de Boer & Ehrler 2025).
+- Joule-heating Mott (NbOx) neuron circuits: relaxation oscillator, Pickett's neuristor,
+  Kumar's third-order element, adaptive neuron, afferent nerve, firing-pattern classifier
+  (`_mott`).
+"""
+
+from ._mott import (
+    FIRING_PATTERNS as FIRING_PATTERNS,
+    adaptive_mott_neuron as adaptive_mott_neuron,
+    afferent_nerve as afferent_nerve,
+    burst_groups as burst_groups,
+    classify_firing as classify_firing,
+    mott_oscillator as mott_oscillator,
+    pickett_neuristor as pickett_neuristor,
+    pressure_sensor_resistance as pressure_sensor_resistance,
+    pulse_drive as pulse_drive,
+    spike_times as spike_times,
+    third_order_element as third_order_element,
+)
+from ._population import (
+    decode_pulse_count as decode_pulse_count,
+    population_code as population_code,
+    representation_error as representation_error,
+    representation_error_sweep as representation_error_sweep,
+)
 from ._stochastic import (
     AbstractTrigger as AbstractTrigger,
     ClockTrigger as ClockTrigger,
@@ -11,10 +37,4 @@ from ._stochastic import (
     pulse_train as pulse_train,
     simulate as simulate,
     simulate_population as simulate_population,
-)
-from ._population import (
-    decode_pulse_count as decode_pulse_count,
-    population_code as population_code,
-    representation_error as representation_error,
-    representation_error_sweep as representation_error_sweep,
 )

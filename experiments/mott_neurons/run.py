@@ -1,0 +1,615 @@
+"""Joule-heating threshold switches: NbOx Mott neurons, Pickett's neuristor, third-order dynamics.
+
+    python experiments/mott_neurons/run.py --out results/mott_neurons [--quick] [--only iv,oscillator]
+
+Sub-experiments: `iv` (S-shaped NDR under current, hysteresis under voltage), `oscillator`
+(frequency vs synaptic conductance), `neuristor` (all-or-nothing, refractory period, tonic
+spiking, ISI vs C1/C2), `third_order` (regimes vs bias), `firing_modes` (patterns set by R and C,
+classified from the traces), `afferent` (spike rate vs pressure), `fit` (gradient fit of R_th and
+E_a through the thermal ODE). Writes PNG figures, `metrics.json` (after every sub-experiment) and
+`summary.md`.
+"""
+
+import argparse
+import json
+import os
+import time
+
+import jax
+
+jax.config.update("jax_enable_x64", True)  # stiff electro-thermal solves and gradient fits
+
+import equinox as eqx  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import jax.random as jr  # noqa: E402
+import matplotlib  # noqa: E402
+import numpy as np  # noqa: E402
+import optax  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import memjax.circuits as mc  # noqa: E402
+import memjax.devices as md  # noqa: E402
+import memjax.neurons as mn  # noqa: E402
+
+SEED = 0
+SPIKE_T = 450.0  # K: a spike is the channel temperature crossing this level upwards
+
+
+def log(msg):
+    print(f"[mott_neurons] {msg}", flush=True)
+
+
+def save(fig, out, name):
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, name), dpi=120)
+    plt.close(fig)
+
+
+def run_circuit(circ, t_end, n_save, save_fn, max_steps=200_000, rtol=1e-6, atol=1e-8):
+    ts = jnp.linspace(0.0, t_end, n_save)
+    sol = mc.simulate(circ, 0.0, t_end, ts=ts, save_fn=save_fn, max_steps=max_steps, rtol=rtol, atol=atol, throw=False)
+    return ts, sol.ys, sol.result._value
+
+
+# ---------------------------------------------------------------------------------------------
+IV = dict(r_series_element=50.0, r_sweep=200.0, c_parasitic=1e-12)
+
+
+def ndr_regions(v):
+    """Number of separate runs of falling voltage along increasing current."""
+    ndr = np.diff(v) < 0
+    return int(ndr[0] + np.sum(np.diff(ndr.astype(int)) == 1))
+
+
+def exp_iv(dev, out, quick):
+    """S-shaped NDR under current control (steady states) and hysteresis under voltage control."""
+    currents = jnp.logspace(-7, -1.7, 120 if quick else 400)
+    v, st = jax.vmap(dev.steady_state_at_current)(currents)
+    i_n, v_n, t_n = map(np.asarray, (currents, v, st.temperature))
+    dvdi = np.diff(v_n) / np.diff(i_n)
+    ndr = dvdi < 0
+    n_regions = ndr_regions(v_n)
+    # with the device's series (electrode) resistance the Poole-Frenkel and the insulator-metal
+    # NDR separate into two regions (Kumar et al. 2020, Fig. 1)
+    n_regions_el = ndr_regions(v_n + i_n * IV["r_series_element"])
+    k_th = int(np.argmax(ndr))  # first point of negative slope: the threshold
+    v_th, i_th, t_th = float(v_n[k_th]), float(i_n[k_th]), float(t_n[k_th])
+    # the second NDR: the insulator-metal transition
+    m_n = np.asarray(st.metal_fraction)
+    k_imt = int(np.argmax(m_n > 0.5))
+    # voltage-driven sweep through a series resistor: hysteresis
+    r_s, c_p = IV["r_sweep"], IV["c_parasitic"]
+    t_ramp = 2e-6 if quick else 1e-5
+    drive = mc.triangle_sweep(1.6, 1.6 / t_ramp)
+    circ = mn.mott_oscillator(dev, capacitance=c_p, resistance=r_s, drive=drive)
+    save_fn = lambda t, y: (y.v[0], circ.device_currents(y)[0], drive(t))
+    ts, (vd, i, va), res = run_circuit(circ, 2 * t_ramp, 2001 if quick else 8001, save_fn)
+    vd, i, va, ts = map(np.asarray, (vd, i, va, ts))
+    up = np.asarray(ts) <= t_ramp
+    jump_up = np.diff(i[up])
+    v_on = float(va[up][1:][np.argmax(jump_up)])
+    dn = ~up
+    v_off = float(va[dn][1:][np.argmin(np.diff(i[dn]))])
+    fig, axs = plt.subplots(1, 2, figsize=(9, 3.8))
+    axs[0].semilogx(i_n, v_n, "k-", label="device")
+    axs[0].semilogx(i_n, v_n + i_n * IV["r_series_element"], "g-", lw=0.8, label=f"+ {IV['r_series_element']:.0f} Ω series")
+    axs[0].semilogx(i_n[1:][ndr], v_n[1:][ndr], "r.", ms=3, label="dV/dI < 0 (NDR)")
+    axs[0].axvline(i_n[k_imt], color="tab:orange", ls="--", lw=0.8, label="m = 0.5 (IMT)")
+    axs[0].set(xlabel="I (A)", ylabel="V (V)", title="current-driven steady states")
+    axs[0].legend(fontsize=7)
+    axs[1].plot(va[up], i[up] * 1e3, "r-", label="up")
+    axs[1].plot(va[dn], i[dn] * 1e3, "b-", label="down")
+    axs[1].set(xlabel="V applied (V)", ylabel="I (mA)", title=f"voltage sweep via {r_s / 1e3:.0f} kΩ")
+    axs[1].legend(fontsize=7)
+    save(fig, out, "iv.png")
+    return {
+        "v_th_V": v_th,
+        "i_th_A": i_th,
+        "t_th_K": t_th,
+        "n_ndr_regions": n_regions,
+        "n_ndr_regions_with_series_r": n_regions_el,
+        "r_series_element_ohm": IV["r_series_element"],
+        "v_at_imt_V": float(v_n[k_imt]),
+        "i_at_imt_A": float(i_n[k_imt]),
+        "min_slope_ohm": float(dvdi.min()),
+        "sweep_v_on_V": v_on,
+        "sweep_v_off_V": v_off,
+        "hysteresis_V": v_on - v_off,
+        "sweep_ok": bool(int(res) == 0),
+        "pass": {
+            "ndr_present": bool(ndr.any()),
+            "two_ndr_regions": n_regions_el >= 2,
+            "hysteresis": v_on - v_off > 0.05,
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+OSC = dict(v_in=5.0, capacitance=5e-12, resistances=(20e3, 25e3, 30e3, 35e3, 40e3, 45e3, 50e3, 55e3))
+
+
+def exp_oscillator(dev, out, quick):
+    """Frequency vs synaptic conductance of the relaxation oscillator."""
+    rs = jnp.asarray(OSC["resistances"][:: 2 if quick else 1])
+    t_end = 1.5e-6 if quick else 4e-6
+
+    @eqx.filter_jit
+    def run(r):
+        circ = mn.mott_oscillator(dev, capacitance=OSC["capacitance"], resistance=r, drive=mc.Constant(OSC["v_in"]))
+        return run_circuit(circ, t_end, 6001, lambda t, y: (y.v[0], y.devices[0].temperature))
+
+    ts, (v, temp), res = jax.vmap(run)(rs)
+    ts = np.asarray(ts[0])
+    freqs = []
+    for k in range(len(rs)):
+        st = mn.spike_times(ts, np.asarray(temp[k]), SPIKE_T)
+        st = st[st > 0.2 * t_end]
+        freqs.append(float((len(st) - 1) / (st[-1] - st[0])) if len(st) >= 3 else 0.0)
+    g = 1 / np.asarray(rs)
+    f = np.asarray(freqs)
+    slope, icpt = np.polyfit(g, f, 1)
+    pred = slope * g + icpt
+    r2 = 1 - np.sum((f - pred) ** 2) / np.sum((f - f.mean()) ** 2)
+    fig, axs = plt.subplots(1, 2, figsize=(9, 3.5))
+    for k in (0, len(rs) - 1):
+        axs[0].plot(ts * 1e9, np.asarray(v[k]), lw=0.7, label=f"R = {float(rs[k]) / 1e3:.0f} kΩ")
+    axs[0].set(xlabel="t (ns)", ylabel="V_C (V)", xlim=(0, t_end * 1e9 / 2))
+    axs[0].legend(fontsize=7)
+    axs[1].plot(g * 1e6, f / 1e6, "o", label="simulated")
+    axs[1].plot(g * 1e6, pred / 1e6, "k--", label=f"fit: {slope:.3g} Hz/S, R² = {r2:.4f}")
+    axs[1].set(xlabel="synaptic conductance (µS)", ylabel="f (MHz)")
+    axs[1].legend(fontsize=7)
+    save(fig, out, "oscillator.png")
+    return {
+        "resistance_ohm": np.asarray(rs).tolist(),
+        "frequency_Hz": freqs,
+        "fit_slope_Hz_per_S": float(slope),
+        "fit_intercept_Hz": float(icpt),
+        "fit_r2": float(r2),
+        "all_solves_ok": bool(np.all(np.asarray(res) == 0)),
+        "max_temperature_K": float(np.max(np.asarray(temp))),
+        "pass": {
+            "monotone_rising": bool(np.all(np.diff(f) < 0)),  # rs ascending -> g descending
+            "linear_fit_r2": bool(r2 > 0.95),
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+NEURISTOR = dict(c1=20e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75, width=20e-9, delay=50e-9, amp_supra=1.5, dc=0.3)
+
+
+def neuristor_batch(dev, params, t_end, n_save=2401):
+    """Simulate Pickett's neuristor for each row (amplitude, gap, baseline, c1, c2) of `params`:
+    two 20 ns input pulses `gap` apart (start to start) on a DC `baseline`, vmapped (one
+    compilation)."""
+    cfg = NEURISTOR
+
+    @eqx.filter_jit
+    def run(p):
+        amp, gap, base, c1, c2 = p
+        drive = mn.pulse_drive(jnp.stack([cfg["delay"], cfg["delay"] + gap]), amplitude=amp, width=cfg["width"], baseline=base)
+        circ = mn.pickett_neuristor(
+            dev, dev, c1=c1, c2=c2, r_load1=cfg["r_load1"], r_load2=cfg["r_load2"],
+            v_bias1=cfg["v_bias"], v_bias2=cfg["v_bias"], drive=drive,
+        )
+        save_fn = lambda t, y: (y.v[0], y.v[1], y.devices[0].temperature, y.devices[1].temperature)
+        return run_circuit(circ, t_end, n_save, save_fn, max_steps=50_000)
+
+    # a Python loop over one compiled function (same structure): a failed row stays isolated
+    out = [run(jnp.asarray(p, dtype=float)) for p in params]
+    ts = np.asarray(out[0][0])
+    ys = tuple(np.stack([np.asarray(o[1][j]) for o in out]) for j in range(4))
+    return ts, ys, np.asarray([int(o[2]) for o in out])
+
+
+def exp_neuristor(dev, out, quick):
+    cfg = NEURISTOR
+    big = 10.0  # s: the second pulse never comes
+    amps = [0.3, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.5] if not quick else [0.3, 0.5, 0.8, 1.5]
+    gaps = [26e-9, 30e-9, 35e-9, 45e-9, 60e-9, 100e-9] if not quick else [26e-9, 30e-9, 60e-9]
+    dc = cfg["dc"]
+    caps = [(c1, c2) for c1 in (10e-12, 20e-12, 40e-12) for c2 in (2e-12, 3e-12, 6e-12)]
+    if quick:
+        caps = [(10e-12, 3e-12), (40e-12, 3e-12), (20e-12, 2e-12), (20e-12, 6e-12)]
+    rows = [(a, big, 0.0, cfg["c1"], cfg["c2"]) for a in amps]
+    rows += [(cfg["amp_supra"], g, 0.0, cfg["c1"], cfg["c2"]) for g in gaps]
+    rows += [(0.0, big, dc, c1, c2) for c1, c2 in caps]
+    t_end = 0.6e-6 if quick else 1.5e-6
+    ts, (v0, v1, t1, t2), res = neuristor_batch(dev, rows, t_end)
+    spikes = [mn.spike_times(ts, t2[k], SPIKE_T, refractory=30e-9) for k in range(len(rows))]
+    na = len(amps)
+    # all-or-nothing: output swing and spike count vs input amplitude
+    swing = [float(v1[k].max() - v1[k].min()) for k in range(na)]
+    n_amp = [int(len(spikes[k])) for k in range(na)]
+    fired = np.asarray(n_amp) > 0
+    a_th = float(amps[int(np.argmax(fired))]) if fired.any() else float("nan")
+    sup = np.asarray(swing)[fired]
+    sub = np.asarray(swing)[~fired]
+    # refractory: does the second pulse evoke a second spike, and how late?
+    ng = len(gaps)
+    n_pair = [int(len(spikes[na + k])) for k in range(ng)]
+    second = np.asarray(n_pair) >= 2
+    t_ref = float(gaps[int(np.argmax(second))]) if second.any() else float("nan")
+    t_ref_lo = float(gaps[int(np.argmax(second)) - 1]) if second.any() and np.argmax(second) > 0 else 0.0
+    latency2 = [float(spikes[na + k][1] - cfg["delay"] - gaps[k]) if n_pair[k] >= 2 else float("nan") for k in range(ng)]
+    latency1 = float(spikes[na + ng - 1][0] - cfg["delay"]) if n_pair[-1] >= 1 else float("nan")
+    # tonic spiking and ISI vs C1, C2
+    isi, cv = [], []
+    for k in range(len(caps)):
+        d = np.diff(spikes[na + ng + k])
+        isi.append(float(np.median(d)) if len(d) >= 2 else float("nan"))
+        cv.append(float(np.std(d[1:]) / np.mean(d[1:])) if len(d) >= 3 else float("nan"))
+    fig, axs = plt.subplots(2, 2, figsize=(10, 7))
+    for k in range(na):
+        axs[0, 0].plot(ts * 1e9, v1[k], lw=0.7, label=f"{amps[k]:.1f} V")
+    axs[0, 0].set(xlabel="t (ns)", ylabel="output V2 (V)", title="single input pulse", xlim=(0, 250))
+    axs[0, 0].legend(fontsize=6)
+    axs[0, 1].plot(amps, swing, "o-")
+    axs[0, 1].axvline(a_th, color="r", ls="--", lw=0.8)
+    axs[0, 1].set(xlabel="input amplitude (V)", ylabel="output swing (V)", title="all-or-nothing")
+    for k in range(ng):
+        axs[1, 0].plot(ts * 1e9, v1[na + k] - 1.2 * k, lw=0.7, label=f"Δ = {gaps[k] * 1e9:.0f} ns")
+    axs[1, 0].set(xlabel="t (ns)", ylabel="V2 (offset)", title=f"paired pulses: refractory ≈ {t_ref_lo * 1e9:.0f}-{t_ref * 1e9:.0f} ns")
+    axs[1, 0].legend(fontsize=6)
+    lab = [f"{c1 * 1e12:.0f}/{c2 * 1e12:.0f}" for c1, c2 in caps]
+    axs[1, 1].bar(range(len(caps)), np.asarray(isi) * 1e9)
+    axs[1, 1].set_xticks(range(len(caps)), lab, rotation=45, fontsize=7)
+    axs[1, 1].set(xlabel="C1/C2 (pF)", ylabel="ISI (ns)", title=f"tonic spiking at {dc} V DC")
+    save(fig, out, "neuristor.png")
+    isi_arr = np.asarray(isi)
+    return {
+        "amplitudes_V": amps,
+        "output_swing_V": swing,
+        "spikes_per_pulse": n_amp,
+        "threshold_amplitude_V": a_th,
+        "supra_swing_min_V": float(sup.min()) if sup.size else float("nan"),
+        "sub_swing_max_V": float(sub.max()) if sub.size else float("nan"),
+        "pair_gaps_s": gaps,
+        "pair_spikes": n_pair,
+        "refractory_between_s": [t_ref_lo, t_ref],
+        "first_spike_latency_s": latency1,
+        "second_spike_latency_s": latency2,
+        "caps_F": caps,
+        "tonic_isi_s": isi,
+        "tonic_isi_cv": cv,
+        "all_solves_ok": bool(np.all(res == 0)),
+        "pass": {
+            "all_or_nothing": bool(fired.any() and (~fired).any() and sup.min() > 3 * sub.max()
+                                   and np.all(np.diff(fired.astype(int)) >= 0)),
+            "one_spike_per_pulse": bool(np.all(np.asarray(n_amp)[fired] == 1)),
+            "refractory_period": bool(second.any() and not second[0]),
+            "relative_refractory": bool(np.isfinite(latency2).any() and np.nanmax(latency2) > 1.2 * latency1),
+            "tonic_spiking": bool(np.all(np.isfinite(isi_arr)) and np.nanmax(cv) < 0.1),
+            "isi_depends_on_c1_c2": bool(np.all(np.isfinite(isi_arr)) and isi_arr.max() > 1.3 * isi_arr.min()),
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+FIT = dict(v_max=0.76, n_steps=30, dwell=5e-9, noise=0.01, start=dict(r_th=0.7e6, e_act=0.32), lr=0.05)
+
+
+def sweep_current(dev, voltages, dwell):
+    """Quasi-static I-V through the thermal ODE: `dc_sweep` integrates C_th dT/dt at each step."""
+    return mc.dc_sweep(dev, voltages, dwell)[0]
+
+
+def fit_iv(dev_true, key, *, n_iter, v_max, n_steps, dwell, noise, start, lr):
+    """Recover `r_th` and `e_act` from a noisy synthetic I-V by Adam through the diffrax solves.
+
+    Parameters are trained in log space (positivity); the loss is the mean squared error of
+    log-currents, which weights the ~4 decades of the I-V evenly. Returns a dict of results.
+    """
+    v = jnp.linspace(v_max / n_steps, v_max, n_steps)
+    i_clean = sweep_current(dev_true, v, dwell)
+    i_data = i_clean * jnp.exp(noise * jr.normal(key, i_clean.shape))
+    names = ("r_th", "e_act")
+    # dimensionless coordinates about the start point: log(R_th / R_th0) and (E_a - E_a0) / kT_amb,
+    # so both move by O(1) and one Adam step size suits both
+    kt = 8.617333262e-5 * float(dev_true.t_ambient)
+    r0, e0 = float(start["r_th"]), float(start["e_act"])
+    to_dev = lambda x: eqx.tree_at(lambda d: (d.r_th, d.e_act), dev_true, (r0 * jnp.exp(x[0]), e0 + kt * x[1]))
+    theta = jnp.zeros(2)
+
+    def loss(x):
+        i = sweep_current(to_dev(x), v, dwell)
+        return jnp.mean((jnp.log(i) - jnp.log(i_data)) ** 2)
+
+    opt = optax.adam(lr)
+    state = opt.init(theta)
+
+    @eqx.filter_jit
+    def step(theta, state):
+        l, g = jax.value_and_grad(loss)(theta)
+        upd, state = opt.update(g, state)
+        return optax.apply_updates(theta, upd), state, l
+
+    hist = []
+    for _ in range(n_iter):
+        theta, state, l = step(theta, state)
+        hist.append(float(l))
+    d_fit = to_dev(theta)
+    est = {n: float(getattr(d_fit, n)) for n in names}
+    true = {n: float(getattr(dev_true, n)) for n in names}
+    dev_fit = eqx.tree_at(lambda d: (d.r_th, d.e_act), dev_true, (jnp.asarray(est["r_th"]), jnp.asarray(est["e_act"])))
+    return dict(
+        v=np.asarray(v), i_data=np.asarray(i_data), i_fit=np.asarray(sweep_current(dev_fit, v, dwell)),
+        loss=hist, est=est, true=true, start=dict(start),
+        rel_err={n: abs(est[n] - true[n]) / true[n] for n in names},
+    )
+
+
+def exp_fit(dev, out, quick, key):
+    cfg = FIT
+    r = fit_iv(dev, key, n_iter=200 if quick else 400, v_max=cfg["v_max"], n_steps=cfg["n_steps"], dwell=cfg["dwell"],
+               noise=cfg["noise"], start=cfg["start"], lr=cfg["lr"])
+    fig, axs = plt.subplots(1, 2, figsize=(9, 3.5))
+    axs[0].semilogy(r["v"], r["i_data"], "k.", label=f"synthetic data ({cfg['noise']:.0%} noise)")
+    axs[0].semilogy(r["v"], r["i_fit"], "r-", label="fit")
+    axs[0].set(xlabel="V (V)", ylabel="I (A)")
+    axs[0].legend(fontsize=7)
+    axs[1].semilogy(r["loss"])
+    axs[1].set(xlabel="Adam step", ylabel="loss (mean sq. log error)")
+    save(fig, out, "fit.png")
+    return {
+        "true": r["true"], "start": r["start"], "recovered": r["est"], "rel_err": r["rel_err"],
+        "final_loss": r["loss"][-1], "noise_rel": cfg["noise"], "n_iter": len(r["loss"]),
+        "pass": {n: bool(e < 0.05) for n, e in r["rel_err"].items()},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+THIRD = dict(c_internal=10e-12, r_series=500.0, biases=tuple(np.round(np.arange(0.80, 1.40001, 0.04), 3)))
+
+
+def regime(ts, temp, metal, t_settle):
+    """Name a third-order element's regime from its late trace: `quiescent` (cold), `on`
+    (stable hot), `oscillation` (periodic single spikes from cold), `bursting` (spike groups),
+    `imt oscillation` (the metallic fraction oscillates on a hot background), `irregular`."""
+    late = ts > t_settle
+    tl, ml = temp[late], metal[late]
+    spikes = mn.spike_times(ts[late], tl, SPIKE_T)
+    imt = mn.spike_times(ts[late], ml, 0.5)
+    if len(spikes) < 2 and len(imt) < 2:
+        return "on" if tl[-1] > SPIKE_T else "quiescent"
+    if len(spikes) < 2:
+        return "imt oscillation"
+    groups = mn.burst_groups(np.diff(spikes))
+    if len(groups) >= 3 and all(g >= 2 for g in groups[1:-1]):
+        return "bursting"
+    isi = np.diff(spikes)
+    if np.std(isi) / np.mean(isi) < 0.1:
+        return "oscillation"
+    return "irregular"
+
+
+def exp_third_order(dev, out, quick):
+    cfg = THIRD
+    biases = jnp.asarray(cfg["biases"][:: 2 if quick else 1])
+    t_end = 1.0e-6 if quick else 3e-6
+
+    @eqx.filter_jit
+    def run(vb):
+        circ = mn.third_order_element(dev, c_internal=cfg["c_internal"], r_series=cfg["r_series"], drive=mc.Constant(vb))
+        return run_circuit(circ, t_end, 8001, lambda t, y: (y.v[0], y.devices[0].temperature, y.devices[0].metal_fraction))
+
+    ts, (v, temp, m), res = jax.vmap(run)(biases)
+    ts = np.asarray(ts[0])
+    regimes = [regime(ts, np.asarray(temp[k]), np.asarray(m[k]), 0.3 * t_end) for k in range(len(biases))]
+    # quasi-static hysteresis window of the element (load line through r_series)
+    currents = jnp.logspace(-6, -1.7, 400)
+    vd, _ = jax.vmap(dev.steady_state_at_current)(currents)
+    v_app = np.asarray(vd + currents * cfg["r_series"])
+    dv = np.diff(v_app)
+    neg = np.flatnonzero(dv < 0)
+    if neg.size:
+        window = [float(v_app[: neg[0] + 1].max()), float(v_app[neg[-1] + 1 :].min())]
+        window = [min(window), max(window)]
+    else:
+        window = [float("nan"), float("nan")]
+    b = np.asarray(biases)
+    bounds = [float(0.5 * (b[k] + b[k + 1])) for k in range(len(b) - 1) if regimes[k] != regimes[k + 1]]
+    names = sorted(set(regimes))
+    fig, axs = plt.subplots(1, 2, figsize=(10, 3.8))
+    colors = {n: c for n, c in zip(names, plt.cm.tab10.colors)}
+    axs[0].scatter(b, [names.index(r) for r in regimes], c=[colors[r] for r in regimes])
+    axs[0].set_yticks(range(len(names)), names)
+    axs[0].axvspan(*window, color="grey", alpha=0.2, label="quasi-static hysteresis window")
+    axs[0].set(xlabel="bias (V)", title="regimes of the third-order element")
+    axs[0].legend(fontsize=7)
+    shown = [k for k, r in enumerate(regimes) if r not in ("quiescent",)][:3]
+    for j, k in enumerate(shown):
+        axs[1].plot(ts * 1e9, np.asarray(temp[k]) + 0 * j, lw=0.6, label=f"{float(b[k]):.2f} V: {regimes[k]}")
+    axs[1].set(xlabel="t (ns)", ylabel="T (K)", yscale="log", xlim=(0, t_end * 1e9 / 2))
+    axs[1].legend(fontsize=7)
+    save(fig, out, "third_order.png")
+    return {
+        "biases_V": b.tolist(),
+        "regimes": regimes,
+        "boundaries_V": bounds,
+        "hysteresis_window_V": window,
+        "all_solves_ok": bool(np.all(np.asarray(res) == 0)),
+        "pass": {
+            "oscillation_found": "oscillation" in regimes,
+            "bursting_found": "bursting" in regimes,
+            "regime_boundaries": len(bounds) >= 2,
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# (name, v_in, r_in, c_membrane, c_adapt, r_adapt): circuits of the adaptive family
+MODES = [
+    ("A", 1.5, 10e3, 5e-12, 50e-12, 10.0),  # R_a C_a << ISI: the plain relaxation oscillator
+    ("B", 1.5, 10e3, 5e-12, 100e-12, 1e9),  # no leak: one spike charges C_a for good
+    ("C", 1.5, 10e3, 5e-12, 300e-12, 1.5e3),  # fast leak, small C_a: a few spikes, then held
+    ("D", 2.0, 10e3, 5e-12, 100e-12, 5e3),  # leak balances the charge per spike at a lower rate
+    ("E", 2.0, 10e3, 5e-12, 30e-12, 5e3),  # small C_a, fast leak: brief adaptation, then steady
+]
+
+
+def exp_firing_modes(dev, out, quick):
+    t_end = 2e-6
+
+    @eqx.filter_jit
+    def run(p):
+        v_in, r_in, c_m, c_a, r_a = p
+        circ = mn.adaptive_mott_neuron(dev, c_membrane=c_m, r_in=r_in, c_adapt=c_a, r_adapt=r_a, drive=mc.Constant(v_in))
+        return run_circuit(circ, t_end, 8001, lambda t, y: (y.v[0] - y.v[1], y.devices[0].temperature))
+
+    params = jnp.asarray([m[1:] for m in MODES])
+    ts, (vdev, temp), res = jax.vmap(run)(params)
+    ts = np.asarray(ts[0])
+    rows = []
+    for k, mode in enumerate(MODES):
+        st = mn.spike_times(ts, np.asarray(temp[k]), SPIKE_T)
+        rows.append(dict(name=mode[0], params=dict(zip(("v_in", "r_in", "c_membrane", "c_adapt", "r_adapt"), mode[1:])),
+                         n_spikes=int(len(st)), label=mn.classify_firing(st, 0.0, t_end),
+                         isi_ns=(np.diff(st) * 1e9).round(2).tolist()))
+    fig, axs = plt.subplots(len(MODES), 1, figsize=(8, 1.4 * len(MODES)), sharex=True)
+    for k, r in enumerate(rows):
+        axs[k].plot(ts * 1e9, np.asarray(vdev[k]), lw=0.6)
+        axs[k].text(0.01, 0.75, f"{r['label']}", transform=axs[k].transAxes, fontsize=8)
+        axs[k].set_ylabel("V_dev (V)", fontsize=7)
+    axs[-1].set_xlabel("t (ns)")
+    save(fig, out, "firing_modes.png")
+    labels = sorted({r["label"] for r in rows} - {"quiescent", "irregular"})
+    return {
+        "modes": rows,
+        "distinct_patterns": labels,
+        "n_distinct": len(labels),
+        "all_solves_ok": bool(np.all(np.asarray(res) == 0)),
+        "pass": {"five_patterns": len(labels) >= 5},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+AFFERENT = dict(v_supply=1.5, capacitance=5e-12, r_series=500.0, r0=30e3, p0=10e3,
+                pressures=tuple(np.round(np.linspace(0.0, 1e6, 21), -2)))
+
+
+def exp_afferent(dev, out, quick):
+    cfg = AFFERENT
+    p = jnp.asarray(cfg["pressures"][:: 2 if quick else 1])
+    t_end = 1.5e-6 if quick else 3e-6
+
+    @eqx.filter_jit
+    def run(pr):
+        circ = mn.afferent_nerve(dev, pressure=pr, capacitance=cfg["capacitance"], r_series=cfg["r_series"],
+                                 r0=cfg["r0"], p0=cfg["p0"], v_supply=cfg["v_supply"])
+        return run_circuit(circ, t_end, 6001, lambda t, y: (y.v[0], y.devices[0].temperature))
+
+    ts, (v, temp), res = jax.vmap(run)(p)
+    ts = np.asarray(ts[0])
+    freqs = []
+    for k in range(len(p)):
+        st = mn.spike_times(ts, np.asarray(temp[k]), SPIKE_T)
+        st = st[st > 0.2 * t_end]
+        freqs.append(float((len(st) - 1) / (st[-1] - st[0])) if len(st) >= 3 else 0.0)
+    f = np.asarray(freqs)
+    pk = int(np.argmax(f))
+    pn = np.asarray(p)
+    rising = slice(int(np.argmax(f > 0)), pk + 1)
+    x, y = pn[rising], f[rising]
+    r2 = float(np.corrcoef(x, y)[0, 1] ** 2) if len(x) >= 3 else float("nan")
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(pn / 1e3, f / 1e6, "o-")
+    ax.set(xlabel="pressure (kPa)", ylabel="spike rate (MHz)", title="artificial afferent nerve")
+    save(fig, out, "afferent.png")
+    return {
+        "pressure_Pa": pn.tolist(),
+        "frequency_Hz": freqs,
+        "peak_pressure_Pa": float(pn[pk]),
+        "rising_r2_linear": r2,
+        "drop_after_peak": float(1 - f[-1] / f[pk]) if f[pk] > 0 else float("nan"),
+        "all_solves_ok": bool(np.all(np.asarray(res) == 0)),
+        "pass": {
+            "quasi_linear_rise": bool(r2 > 0.9),
+            "falls_at_excess": bool(pk < len(f) - 1 and f[-1] < 0.8 * f[pk]),
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+EXPERIMENTS = ["iv", "oscillator", "neuristor", "third_order", "firing_modes", "afferent", "fit"]
+
+
+def summary_md(m):
+    rows = []
+
+    def add(item, meas, target, ok):
+        rows.append(f"| {item} | {meas} | {target} | {'yes' if ok else 'NO'} |")
+
+    if "iv" in m:
+        x = m["iv"]
+        add("S-shaped NDR under current (V_th, I_th)", f"{x['v_th_V']:.3f} V at {x['i_th_A'] * 1e6:.0f} µA; NDR regions: {x['n_ndr_regions']} (device), {x['n_ndr_regions_with_series_r']} (with {x['r_series_element_ohm']:.0f} Ω)",
+            "NDR present (Kumar 2020: two NDR regions, PF + IMT)", x["pass"]["ndr_present"] and x["pass"]["two_ndr_regions"])
+        add("voltage sweep hysteresis (V_on - V_off)", f"{x['sweep_v_on_V']:.3f} - {x['sweep_v_off_V']:.3f} V", "> 0", x["pass"]["hysteresis"])
+    if "oscillator" in m:
+        x = m["oscillator"]
+        add("f vs synaptic conductance: linear fit", f"slope {x['fit_slope_Hz_per_S']:.3g} Hz/S, R² {x['fit_r2']:.4f}", "f ∝ G (R² > 0.95)", x["pass"]["linear_fit_r2"] and x["pass"]["monotone_rising"])
+    if "neuristor" in m:
+        x = m["neuristor"]
+        add("neuristor all-or-nothing", f"threshold {x['threshold_amplitude_V']} V; swing sub ≤ {x['sub_swing_max_V']:.3f} V, supra ≥ {x['supra_swing_min_V']:.3f} V",
+            "no spike below, full spike above", x["pass"]["all_or_nothing"])
+        add("neuristor refractory period", f"{x['refractory_between_s'][0] * 1e9:.0f}-{x['refractory_between_s'][1] * 1e9:.0f} ns", "second pulse ignored when too close", x["pass"]["refractory_period"])
+        add("neuristor tonic spiking, ISI vs C1/C2", f"ISI {np.nanmin(x['tonic_isi_s']) * 1e9:.0f}-{np.nanmax(x['tonic_isi_s']) * 1e9:.0f} ns",
+            "regular; set by C1, C2", x["pass"]["tonic_spiking"] and x["pass"]["isi_depends_on_c1_c2"])
+    if "third_order" in m:
+        x = m["third_order"]
+        add("third-order regimes vs bias", ", ".join(sorted(set(x["regimes"]))) + f"; boundaries {x['boundaries_V']}",
+            "oscillation below the window, two-spike bursting within (Kumar 2020)", x["pass"]["oscillation_found"] and x["pass"]["bursting_found"])
+    if "firing_modes" in m:
+        x = m["firing_modes"]
+        add("firing patterns by R and C", f"{x['n_distinct']}: " + ", ".join(x["distinct_patterns"]), ">= 5 (Yi 2018)", x["pass"]["five_patterns"])
+    if "afferent" in m:
+        x = m["afferent"]
+        add("afferent nerve rate vs pressure", f"rising R² {x['rising_r2_linear']:.3f}, peak at {x['peak_pressure_Pa'] / 1e3:.0f} kPa, drop {x['drop_after_peak']:.0%}",
+            "quasi-linear, then falls (Zhang 2020)", x["pass"]["quasi_linear_rise"] and x["pass"]["falls_at_excess"])
+    if "fit" in m:
+        x = m["fit"]
+        for n in x["true"]:
+            add(f"gradient fit {n}", f"{x['recovered'][n]:.4g} (true {x['true'][n]:.4g}, err {x['rel_err'][n]:.2%})", "within 5%", x["pass"][n])
+    quick = " (quick mode)" if m.get("quick") else ""
+    return (f"# Mott (NbOx) neurons{quick}\n\n| item | measured | published / target | ok? |\n|---|---|---|---|\n"
+            + "\n".join(rows) + "\n")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="results/mott_neurons")
+    ap.add_argument("--quick", action="store_true", help="shorter traces and sweeps (CI)")
+    ap.add_argument("--only", default=",".join(EXPERIMENTS))
+    args = ap.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    only = [s for s in args.only.split(",") if s]
+    for s in only:
+        if s not in EXPERIMENTS:
+            raise SystemExit(f"unknown experiment {s!r}; choose from {EXPERIMENTS}")
+    dev = md.nbo2_kumar2020()
+    key = jr.key(SEED)
+    path = os.path.join(args.out, "metrics.json")
+    metrics = json.load(open(path)) if os.path.exists(path) else {}
+    for name in only:
+        t0 = time.perf_counter()
+        log(f"{name} ...")
+        if name == "fit":
+            metrics[name] = exp_fit(dev, args.out, args.quick, key)
+        else:
+            metrics[name] = globals()[f"exp_{name}"](dev, args.out, args.quick)
+        metrics[name]["wall_s"] = time.perf_counter() - t0
+        metrics["quick"] = args.quick
+        log(f"{name} done in {metrics[name]['wall_s']:.1f} s: {metrics[name].get('pass', '')}")
+        with open(path, "w") as fh:  # after every sub-experiment: nothing computed is lost
+            json.dump(metrics, fh, indent=2, default=float)
+    with open(os.path.join(args.out, "summary.md"), "w") as fh:
+        fh.write(summary_md(metrics))
+    print(summary_md(metrics))
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

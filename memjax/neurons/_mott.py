@@ -1,0 +1,298 @@
+"""Neuron circuits built from Joule-heated threshold switches (NbOx / VO2 Mott memristors).
+
+Every builder returns a `memjax.circuits.Circuit` (grounded capacitors, resistors, Thevenin
+sources, device branches), so `memjax.circuits.simulate` integrates it and its energy
+accumulators check the energy balance. A DC bias in series with a device (Pickett's
+neuristor) is a stiff source node: a `VoltageSource` behind `r_bias` feeding a node with a
+small parasitic capacitance.
+"""
+
+import jax.numpy as jnp
+import numpy as np
+
+from ..circuits import (
+    GROUND,
+    AbstractDrive,
+    Capacitor,
+    Circuit,
+    Constant,
+    DeviceBranch,
+    PiecewiseLinear,
+    Resistor,
+    VoltageSource,
+)
+from ..devices._base import AbstractDevice, require_in_range
+
+
+def mott_oscillator(device: AbstractDevice, *, capacitance, resistance, drive: AbstractDrive) -> Circuit:
+    r"""Pearson-Anson relaxation oscillator / LIF neuron: `drive` $\to$ `resistance` (the
+    synaptic resistor, Ohm) $\to$ node 0, with the device and `capacitance` (F) in parallel from
+    node 0 to ground.
+
+    The capacitor charges through the synaptic resistor until the device crosses its
+    threshold, the device's electro-thermal runaway discharges it, and the device cools back to
+    its insulating state: a spike. With a fixed point on the negative-differential-resistance
+    branch the circuit oscillates, at a rate roughly proportional to the synaptic conductance
+    $1/R$ (Ielmini, Wang & Liu; Pickett et al. 2013).
+
+    The same topology with `capacitance` the device's internal (parasitic) capacitance and
+    `resistance` its series resistance is Kumar et al.'s third-order element: see
+    `third_order_element`.
+    """
+    require_in_range(capacitance, "capacitance", low=0.0, unit="F")
+    require_in_range(resistance, "resistance", low=0.0, unit="Ohm")
+    return Circuit(
+        n_nodes=1,
+        capacitors=(Capacitor(capacitance, 0),),
+        sources=(VoltageSource(drive, resistance, 0),),
+        devices=(DeviceBranch(device, 0),),
+    )
+
+
+def third_order_element(device: AbstractDevice, *, c_internal, r_series, drive: AbstractDrive) -> Circuit:
+    r"""Kumar, Williams and Wang's third-order element (Nature 585, 518 (2020)): the NbO$_2$
+    device with its internal parallel capacitance `c_internal` (F) and series resistance
+    `r_series` (Ohm), driven by `drive` (V).
+
+    Its three state variables are the capacitor voltage (node 0), the channel temperature and
+    the metallic fraction of `MottMemristor`. The two negative-differential-resistance regions
+    of the device (Poole-Frenkel runaway and the insulator-metal transition) give two kinds of
+    instability. With the `nbo2_kumar2020` preset (10 pF, 500 Ohm) a bias sweep gives
+    quiescence, relaxation oscillation on the Poole-Frenkel NDR, and a hot state in which only
+    the metallic fraction oscillates; the two-spike bursting of Kumar et al. has not been
+    reproduced with it (see `experiments/mott_neurons`).
+    """
+    return mott_oscillator(device, capacitance=c_internal, resistance=r_series, drive=drive)
+
+
+def adaptive_mott_neuron(
+    device: AbstractDevice, *, c_membrane, r_in, c_adapt, r_adapt, drive: AbstractDrive
+) -> Circuit:
+    r"""A relaxation oscillator whose device returns to ground through a parallel $R_a C_a$
+    (`r_adapt` Ohm, `c_adapt` F): the firing-mode circuit family of Yi et al. (Nat. Commun. 9,
+    4661 (2018)), where resistors and capacitors alone select the firing pattern.
+
+    `drive` $\to$ `r_in` $\to$ node 0 (`c_membrane` to ground) $\to$ device $\to$ node 1
+    ($C_a \parallel R_a$ to ground). Each spike dumps charge into $C_a$, which lowers the voltage
+    across the device (an adaptation current, like a slow K$^+$ conductance); $R_a$ leaks it
+    away with time constant $R_a C_a$. Depending on $R_a C_a$ against the inter-spike interval
+    and on how much charge a spike moves, the circuit spikes tonically, adapts, bursts, fires
+    once (phasic) or fires a burst followed by tonic spikes (mixed mode).
+    """
+    for name, val, unit in [
+        ("c_membrane", c_membrane, "F"),
+        ("r_in", r_in, "Ohm"),
+        ("c_adapt", c_adapt, "F"),
+        ("r_adapt", r_adapt, "Ohm"),
+    ]:
+        require_in_range(val, name, low=0.0, unit=unit)
+    return Circuit(
+        n_nodes=2,
+        capacitors=(Capacitor(c_membrane, 0), Capacitor(c_adapt, 1)),
+        resistors=(Resistor(r_adapt, 1, GROUND),),
+        sources=(VoltageSource(drive, r_in, 0),),
+        devices=(DeviceBranch(device, 0, 1),),
+    )
+
+
+def pickett_neuristor(
+    device1: AbstractDevice,
+    device2: AbstractDevice,
+    *,
+    c1,
+    c2,
+    r_load1,
+    r_load2,
+    v_bias1,
+    v_bias2,
+    drive: AbstractDrive,
+    r_bias=50.0,
+    c_bias=1e-12,
+) -> Circuit:
+    r"""Pickett, Medeiros-Ribeiro and Williams' neuristor (Nat. Mater. 12, 114 (2013)), a
+    Hodgkin-Huxley analogue with two Mott-memristor channels.
+
+    **Nodes:** 0 = channel 1 (`c1` to ground, the device `device1` to a rail at `-v_bias1`),
+    1 = channel 2 and output (`c2` to ground, `device2` to a rail at `+v_bias2`), 2 and 3 = the
+    two bias rails (ideal DC sources behind `r_bias`, with a parasitic `c_bias`).
+    `drive` $\to$ `r_load1` $\to$ node 0 $\to$ `r_load2` $\to$ node 1.
+
+    The oppositely biased channels play Na$^+$ and K$^+$: a supra-threshold input switches
+    channel 1, which pulls both nodes towards its rail (depolarisation); the swing switches
+    channel 2, which pulls them back (repolarisation) and switches channel 1 off. While the
+    capacitors recover, a new input cannot fire: the refractory period.
+
+    **Arguments:** `c1`, `c2` (F), `r_load1`, `r_load2` (Ohm), `v_bias1`, `v_bias2` (V, both
+    positive: channel 1 is biased at `-v_bias1`, channel 2 at `+v_bias2`), `drive` (V),
+    `r_bias` (Ohm), `c_bias` (F). The rail's time constant `r_bias * c_bias` (50 ps by
+    default) must stay within ~1e3 of the solver's steps: a much stiffer rail (1 ps) stalls the
+    Newton iterations after long quiet intervals.
+    """
+    for name, val, unit in [
+        ("c1", c1, "F"),
+        ("c2", c2, "F"),
+        ("r_load1", r_load1, "Ohm"),
+        ("r_load2", r_load2, "Ohm"),
+        ("v_bias1", v_bias1, "V"),
+        ("v_bias2", v_bias2, "V"),
+        ("r_bias", r_bias, "Ohm"),
+        ("c_bias", c_bias, "F"),
+    ]:
+        require_in_range(val, name, low=0.0, unit=unit)
+    return Circuit(
+        n_nodes=4,
+        capacitors=(Capacitor(c1, 0), Capacitor(c2, 1), Capacitor(c_bias, 2), Capacitor(c_bias, 3)),
+        resistors=(Resistor(r_load2, 0, 1),),
+        sources=(
+            VoltageSource(drive, r_load1, 0),
+            VoltageSource(Constant(-jnp.asarray(v_bias1)), r_bias, 2),
+            VoltageSource(Constant(jnp.asarray(v_bias2)), r_bias, 3),
+        ),
+        devices=(DeviceBranch(device1, 0, 2), DeviceBranch(device2, 1, 3)),
+    )
+
+
+def pressure_sensor_resistance(pressure, *, r0, p0):
+    r"""Resistance (Ohm) of a piezoresistive pressure sensor, $R = R_0 / (1 + P/P_0)$: the
+    sensor of Zhang et al.'s artificial afferent nerve (Nat. Commun. 11, 51 (2020)) lowers its
+    resistance with pressure `pressure` (Pa); `r0` (Ohm) at rest, `p0` (Pa) the pressure that
+    halves it."""
+    return r0 / (1 + jnp.asarray(pressure) / p0)
+
+
+def afferent_nerve(device: AbstractDevice, *, pressure, capacitance, r_series, r0, p0, v_supply) -> Circuit:
+    r"""Zhang et al.'s artificial spiking afferent nerve (Nat. Commun. 11, 51 (2020)): a
+    pressure sensor (`pressure_sensor_resistance`) in series with `r_series` (Ohm) feeds an
+    NbO$_x$ relaxation oscillator (device $\parallel$ `capacitance`) from `v_supply` (V).
+
+    More pressure lowers the sensor resistance and raises the charging current: the spike
+    rate rises quasi-linearly; once the load line leaves the negative-differential-resistance
+    branch, the device stays on and the rate collapses (the 'excessive stimulus' regime).
+    """
+    r = r_series + pressure_sensor_resistance(pressure, r0=r0, p0=p0)
+    return mott_oscillator(device, capacitance=capacitance, resistance=r, drive=Constant(v_supply))
+
+
+def pulse_drive(starts, *, amplitude, width, rise=2e-9, baseline=0.0, t_end=None) -> PiecewiseLinear:
+    r"""Trapezoidal input pulses as a `PiecewiseLinear` drive (V): each starts at one of
+    `starts` (s), rises in `rise` (s) from `baseline` to `baseline + amplitude`, stays for
+    `width` (s, top included) and falls in `rise`. Finite edges are what a pulse generator
+    delivers and keep the waveform continuous, so the stiff solver never steps across an ideal
+    edge. `starts` may be a traced array (vmap over pulse timing); its length is structure.
+    """
+    starts = jnp.atleast_1d(jnp.asarray(starts, float))
+    require_in_range(width, "width", low=0.0, unit="s")
+    require_in_range(rise, "rise", low=0.0, unit="s")
+    amplitude, baseline = jnp.asarray(amplitude, float), jnp.asarray(baseline, float)
+    knots = jnp.stack([starts, starts + rise, starts + rise + width, starts + 2 * rise + width], axis=1).ravel()
+    levels = jnp.tile(jnp.stack([baseline, baseline + amplitude, baseline + amplitude, baseline]), starts.shape[0])
+    t_last = knots[-1] + rise if t_end is None else jnp.maximum(jnp.asarray(t_end, float), knots[-1] + rise)
+    times = jnp.concatenate([jnp.zeros(1), knots, t_last[None]])
+    values = jnp.concatenate([baseline[None], levels, baseline[None]])
+    return PiecewiseLinear(times, values)
+
+
+# ---------------------------------------------------------------------------------------------
+# Spike analysis and firing-pattern classification (host-side, numpy)
+
+FIRING_PATTERNS = (
+    "quiescent",
+    "phasic spiking",
+    "phasic bursting",
+    "tonic spiking",
+    "tonic bursting",
+    "mixed mode",
+    "spike-frequency adaptation",
+    "spike-frequency acceleration",
+    "irregular",
+)
+
+
+def spike_times(ts, x, level, direction: str = "up", refractory=0.0) -> np.ndarray:
+    """Host-side: times (s) at which `x` crosses `level` in `direction` ('up' or 'down'),
+    linearly interpolated, dropping crossings closer than `refractory` (s) to the previous one
+    (ringing on a spike's flank)."""
+    if direction not in ("up", "down"):
+        raise ValueError(f"`direction` must be 'up' or 'down'; got {direction!r}.")
+    ts, x = np.asarray(ts, float), np.asarray(x, float)
+    if ts.shape != x.shape or ts.ndim != 1:
+        raise ValueError(f"`ts` and `x` must be 1-D of equal length; got {ts.shape} and {x.shape}.")
+    a, b = x[:-1] - level, x[1:] - level
+    idx = np.nonzero((a < 0) & (b >= 0) if direction == "up" else (a >= 0) & (b < 0))[0]
+    frac = a[idx] / (a[idx] - b[idx])
+    t = ts[idx] + frac * (ts[idx + 1] - ts[idx])
+    keep, last = [], -np.inf
+    for tk in t:
+        if tk - last >= refractory:
+            keep.append(tk)
+            last = tk
+    return np.asarray(keep)
+
+
+def burst_groups(isi, ratio: float = 3.0) -> list[int]:
+    """Split a spike train into groups (bursts or single spikes): an interval longer than
+    `ratio` times the shortest one ends a group. Returns the spike count of each group."""
+    isi = np.asarray(isi, float)
+    if isi.size == 0:
+        return [1]
+    cut = isi > ratio * isi.min()
+    sizes, n = [], 1
+    for c in cut:
+        if c:
+            sizes.append(n)
+            n = 1
+        else:
+            n += 1
+    sizes.append(n)
+    return sizes
+
+
+def classify_firing(times, t_start, t_end, *, cv_tonic: float = 0.05, trend: float = 0.1, burst_ratio: float = 3.0) -> str:
+    r"""Name the firing pattern of a spike train (one of `FIRING_PATTERNS`) from its spike
+    times (s) under a stimulus applied from `t_start` to `t_end` (s), the way Izhikevich's
+    catalogue (and Yi et al. 2018) define them:
+
+    - no spike: *quiescent*;
+    - all spikes in the first half of the stimulus, then silence: *phasic spiking* (one or two
+      spikes) or *phasic bursting* (more);
+    - inter-spike intervals (ISIs) that split into short (intra-burst) and long (> `burst_ratio`
+      x shortest) ones: *tonic bursting* when the groups repeat with >= 2 spikes each, *mixed
+      mode* when a first burst is followed by single spikes;
+    - ISIs growing (shrinking) by more than `trend` from the first to the last third:
+      *spike-frequency adaptation* (*acceleration*);
+    - ISI coefficient of variation below `cv_tonic`: *tonic spiking*; otherwise *irregular*.
+    """
+    t = np.asarray(times, float)
+    t = t[(t >= t_start) & (t <= t_end)]
+    dur = t_end - t_start
+    if dur <= 0:
+        raise ValueError(f"`t_end` must be > `t_start`; got {t_start} and {t_end}.")
+    if t.size == 0:
+        return "quiescent"
+    isi = np.diff(t)
+    # silence after the last spike much longer than the train's own intervals
+    silent_tail = (t_end - t[-1]) > max(0.5 * dur, 5 * (isi.max() if isi.size else 0.0))
+    if silent_tail:
+        return "phasic spiking" if t.size <= 2 else "phasic bursting"
+    if t.size < 4:
+        return "irregular"
+    groups = burst_groups(isi, burst_ratio)
+    if len(groups) >= 3:
+        inner = groups[1:-1] if len(groups) > 3 else groups[1:]
+        if groups[0] >= 2 and all(g == 1 for g in groups[1:]):
+            return "mixed mode"
+        if all(g >= 2 for g in inner):
+            return "tonic bursting"
+    if len(groups) == 2 and groups[0] >= 2 and groups[1] >= 3 and isi.size >= 4:
+        # one initial burst, then regular spikes at a longer interval: mixed mode
+        tail = isi[groups[0]:]
+        if tail.size >= 2 and np.std(tail) / np.mean(tail) < cv_tonic:
+            return "mixed mode"
+    k = max(1, isi.size // 3)
+    first, last = np.mean(isi[:k]), np.mean(isi[-k:])
+    if last > (1 + trend) * first:
+        return "spike-frequency adaptation"
+    if last < first / (1 + trend):
+        return "spike-frequency acceleration"
+    cv = np.std(isi) / np.mean(isi)
+    return "tonic spiking" if cv < cv_tonic else "irregular"
