@@ -12,5 +12,6 @@ from ._snn import (
     make_train_step as make_train_step,
     physical as physical,
     run as run,
+    save_params as save_params,
     train as train,
 )
