@@ -162,7 +162,7 @@ def figures_main(out, ev, y_test, history, prefix=""):
     return mean_counts, conf
 
 
-def exp_main(out, quick, epochs, metrics, write):
+def exp_main(out, quick, epochs, metrics, write, codesign=True):
     c = QUICK if quick else MAIN
     (x_train, y_train), (x_test, y_test) = load(c["n_train"], c["n_test"])
     cfg = mn.SNNConfig(n_steps=c["n_steps"], dt=c["dt"])
@@ -170,21 +170,22 @@ def exp_main(out, quick, epochs, metrics, write):
     init_key, train_key = jr.split(key)
     params = mn.init_params(cfg, key=init_key, dtype=jnp.float32)
     epochs = epochs or c["epochs"]
-    res = metrics.setdefault("main", {})
+    tag = "main" if codesign else "main_fixed"
+    res = metrics.setdefault(tag, {})
     res.update({"n_train": len(x_train), "n_test": len(x_test), "n_steps": cfg.n_steps, "dt_s": cfg.dt,
-                "batch_size": c["batch_size"], "epochs_requested": epochs, "codesign": True})
+                "batch_size": c["batch_size"], "epochs_requested": epochs, "codesign": codesign})
 
     def on_epoch(epoch, p, record):
         ev = mn.evaluate(p, x_test, y_test, cfg)
-        mean_counts, conf = figures_main(out, ev, y_test, hist_so_far + [record])
+        mean_counts, conf = figures_main(out, ev, y_test, hist_so_far + [record], "" if codesign else "fixed_")
         hist_so_far.append(record)
         res.update({"history": hist_so_far, "final": record, "energy_parts_J": ev["energy_parts_J"],
                     "fig5c_mean_counts": mean_counts.tolist(), "confusion": conf.tolist(),
                     "best_test_accuracy": max(r["test_accuracy"] for r in hist_so_far)})
-        mn.save_params(os.path.join(out, "params_main.npz"), p)
+        mn.save_params(os.path.join(out, f"params_{tag}.npz"), p)
         write()
 
-    ckpt_dir = os.path.join(out, "ckpt_main")
+    ckpt_dir = os.path.join(out, f"ckpt_{tag}")
     from memjax.training import Checkpointer
 
     prior = Checkpointer(ckpt_dir).latest_step()
@@ -195,7 +196,7 @@ def exp_main(out, quick, epochs, metrics, write):
         log(f"  resuming after epoch {prior}")
     t0 = time.perf_counter()
     params, history = mn.train(params, cfg, (x_train, y_train), (x_test, y_test), epochs=epochs,
-                               batch_size=c["batch_size"], codesign=True, ckpt_dir=ckpt_dir,
+                               batch_size=c["batch_size"], codesign=codesign, ckpt_dir=ckpt_dir,
                                on_epoch=on_epoch, key=train_key)
     if not hist_so_far or hist_so_far[-1]["epoch"] != history[-1]["epoch"]:  # all epochs were done before
         on_epoch(history[-1]["epoch"], params, history[-1])
@@ -263,6 +264,10 @@ def summary(metrics, quick):
         lines.append(f"| network gradient AD vs FD (5 co-design variables) | max rel err {worst:.1e} | <= 1e-3 | {'yes' if ch['pass']['grad_rtol_1e-3'] else 'no'} |")
         lines.append(f"| dPeriod/de_drift, reduced model AD vs diffrax FD | max rel err {ch['max_sensitivity_rel_err']:.1e} | <= 10% | {'yes' if ch['pass']['sensitivity_10pct'] else 'no'} |")
         lines.append(f"| quasi-static V_th / V_hold | {ch['v_th_quasi_static_V']:.3f} / {ch['v_hold_quasi_static_V']:.3f} V | 0.17 / 0.10 V (Fig. 2a) | - |")
+    mf = metrics.get("main_fixed")
+    if mf and "final" in mf:
+        lines.append(f"| fixed device, full protocol ({mf['n_train']} train, {mf['final']['epoch']} epochs) | acc {100 * mf['best_test_accuracy']:.2f}%, "
+                     f"E {mf['final']['energy_J'] * 1e6:.2f} µJ | co-designed: see first row | - |")
     cd = metrics.get("codesign")
     if cd:
         for r in cd["rows"]:
@@ -275,7 +280,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--epochs", type=int, default=None)
-    ap.add_argument("--only", default="check,main,codesign")
+    ap.add_argument("--only", default="check,main,codesign", help="comma-separated: check, main, main_fixed, codesign")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "metrics.json")
@@ -296,10 +301,12 @@ def main():
             metrics["check"] = exp_check(args.out, args.quick)
         elif name == "main":
             metrics["main"] = exp_main(args.out, args.quick, args.epochs, metrics, write)
+        elif name == "main_fixed":  # the same network with the reference device, weights only
+            metrics["main_fixed"] = exp_main(args.out, args.quick, args.epochs, metrics, write, codesign=False)
         elif name == "codesign":
             metrics["codesign"] = exp_codesign(args.out, args.quick)
         else:
-            raise ValueError(f"unknown sub-experiment {name!r}; choose from check, main, codesign.")
+            raise ValueError(f"unknown sub-experiment {name!r}; choose from check, main, main_fixed, codesign.")
         metrics.setdefault("wall_s", {})[name] = time.perf_counter() - t0
         write()
         log(f"{name} done in {time.perf_counter() - t0:.0f} s")
