@@ -3,9 +3,11 @@
 from . import (
     circuits as circuits,
     devices as devices,
+    networks as networks,
     neurons as neurons,
     parallel as parallel,
     plasticity as plasticity,
+    training as training,
 )
 
 __version__ = "0.1.0"

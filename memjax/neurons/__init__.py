@@ -5,6 +5,8 @@
 - Joule-heating Mott (NbOx) neuron circuits: relaxation oscillator, Pickett's neuristor,
   Kumar's third-order element, adaptive neuron, afferent nerve, firing-pattern classifier
   (`_mott`).
+- ZnO oscillation encoders and LIF neurons derived from the diffusive device, with a
+  sigmoid surrogate spike, for trainable networks (`_zno`, `_surrogate`).
 """
 
 from ._mott import (
@@ -37,4 +39,12 @@ from ._stochastic import (
     pulse_train as pulse_train,
     simulate as simulate,
     simulate_population as simulate_population,
+)
+from ._surrogate import sigmoid_spike as sigmoid_spike
+from ._zno import (
+    ENCODER_TABLE as ENCODER_TABLE,
+    ZnOEncoder as ZnOEncoder,
+    ZnOLIF as ZnOLIF,
+    encoder_table as encoder_table,
+    quasi_static_thresholds as quasi_static_thresholds,
 )

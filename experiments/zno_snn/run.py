@@ -1,0 +1,321 @@
+"""The ZnO spiking network on MNIST (L. Wang et al., Fig. 5) and device/weight co-design.
+
+    python experiments/zno_snn/run.py --out results/zno_snn [--quick] [--epochs N] [--only check,main,codesign]
+
+Sub-experiments:
+
+- `check`: the reduced neuron models against the device ODE (encoder frequency and energy vs
+  the diffrax solve, for the reference and two perturbed devices) and the network gradient with
+  respect to every co-designed parameter against central finite differences (float64).
+- `main`: BPTT training of 784 ZnO encoders -> 784x10 synapses -> 10 ZnO LIF neurons, with the
+  device parameters co-designed (no energy penalty). Full mode: all of MNIST (60k/10k),
+  checkpointed each epoch, resumable (rerun the same command). Figures: accuracy per epoch,
+  average output spike counts per label (Fig. 5c), confusion matrix (Fig. 5d).
+- `codesign`: fixed device vs co-designed device (accuracy, energy per inference) and the
+  accuracy/energy trade-off over an energy-penalty weight, on a subset.
+
+Writes PNG figures, `metrics.json` (after each sub-experiment and each epoch) and `summary.md`.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import jax
+
+jax.config.update("jax_enable_x64", True)  # the gradient check and the ODE solves; training is float32
+
+import equinox as eqx  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import jax.random as jr  # noqa: E402
+import matplotlib  # noqa: E402
+import numpy as np  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
+import memjax.data as mdata  # noqa: E402
+import memjax.devices as md  # noqa: E402
+import memjax.networks as mn  # noqa: E402
+import memjax.neurons as mneu  # noqa: E402
+from config import CODESIGN, MAIN, PUBLISHED, QUICK, SEED  # noqa: E402
+
+
+def log(msg):
+    print(f"[zno_snn] {msg}", flush=True)
+
+
+def save(fig, out, name):
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, name), dpi=120)
+    plt.close(fig)
+
+
+def load(n_train, n_test):
+    x_train, y_train = mdata.load_mnist("train", limit=n_train)
+    x_test, y_test = mdata.load_mnist("test", limit=n_test)
+    return (x_train, y_train), (x_test, y_test)
+
+
+# ---------------------------------------------------------------------------------------------
+def exp_check(out, quick):
+    """Reduced models vs the device ODE, and AD vs FD through the device parameters."""
+    volts = [0.6, 1.9] if quick else [0.55, 0.8, 1.15, 1.5, 1.9]
+    rows = []
+    # the reference device and the two co-design bounds (quick: the lower bound only)
+    for e_drift in (0.4, 0.36) if quick else (0.4, 0.36, 0.44):
+        dev = md.zno_wang2022(e_drift=e_drift)
+        per_ode, en_ode = (np.asarray(a) for a in mneu.encoder_table(volts, dev))
+        enc = mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=dev)
+        per_m, en_m = (np.asarray(a) for a in enc.period_and_energy(jnp.asarray(volts)))
+        for v, po, pm, eo, em in zip(volts, per_ode, per_m, en_ode, en_m):
+            rows.append({"e_drift_eV": e_drift, "V": v, "f_ode_Hz": 1 / po, "f_model_Hz": 1 / pm,
+                         "f_rel_err": abs(pm / po - 1), "E_ode_J": eo, "E_model_J": em, "E_rel_err": abs(em / eo - 1)})
+            log(f"  e_drift {e_drift} V {v}: f ODE {1 / po:.2f} Hz model {1 / pm:.2f} Hz; E ODE {eo:.3e} model {em:.3e}")
+    # Sensitivity of the period to the device: reduced model (autodiff) vs the diffrax solve
+    # (central differences of forward solves, h = 1e-4 eV).
+    h_e = 1e-4
+    p_plus = np.asarray(mneu.encoder_table(volts, md.zno_wang2022(e_drift=0.4 + h_e))[0])
+    p_minus = np.asarray(mneu.encoder_table(volts, md.zno_wang2022(e_drift=0.4 - h_e))[0])
+    fd_ode = (p_plus - p_minus) / (2 * h_e)
+    model_p = lambda e: mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=e)).period_and_energy(jnp.asarray(volts))[0]
+    ad_model = np.asarray(jax.jacrev(model_p)(jnp.asarray(0.4)))
+    sens = [{"V": v, "dP_de_ode_s_per_eV": float(a), "dP_de_model_s_per_eV": float(b), "rel_err": float(abs(b / a - 1))}
+            for v, a, b in zip(volts, fd_ode, ad_model)]
+    for r in sens:
+        log(f"  dP/de_drift at {r['V']} V: diffrax FD {r['dP_de_ode_s_per_eV']:.4e}  model AD {r['dP_de_model_s_per_eV']:.4e} s/eV")
+    max_f_ref = max(r["f_rel_err"] for r in rows if r["e_drift_eV"] == 0.4)
+    max_f_pert = max(r["f_rel_err"] for r in rows)
+    max_e = max(r["E_rel_err"] for r in rows)
+
+    # AD vs central FD of the loss of a small network, float64, through every device variable.
+    cfg = mn.SNNConfig(n_steps=20, smooth=True)  # sigmoid spikes forward: FD is meaningful
+    (xt, yt), _ = load(16, 16)
+    params = mn.init_params(cfg, key=jr.key(SEED), weight_std=20.0, dtype=jnp.float64)
+    x, y = jnp.asarray(xt, jnp.float64), jnp.asarray(yt)
+    f = eqx.filter_jit(lambda p: mn.loss_fn(p, x, y, cfg, 1e-3)[0])
+    grads = eqx.filter_jit(eqx.filter_grad(lambda p: mn.loss_fn(p, x, y, cfg, 1e-3)[0]))(params)
+    grad_rows = {}
+    for name in mn.BOUNDS:
+        u = getattr(params, name)
+        h = 1e-5
+        fd = float((f(eqx.tree_at(lambda p: getattr(p, name), params, u + h))
+                    - f(eqx.tree_at(lambda p: getattr(p, name), params, u - h))) / (2 * h))
+        ad = float(getattr(grads, name))
+        grad_rows[name] = {"autodiff": ad, "finite_diff": fd, "rel_err": abs(ad - fd) / max(abs(fd), 1e-30)}
+        log(f"  dL/du_{name}: AD {ad:.6e} FD {fd:.6e} rel {grad_rows[name]['rel_err']:.1e}")
+    return {
+        "encoder": rows,
+        "max_f_rel_err_reference_device": max_f_ref,
+        "max_f_rel_err_perturbed_devices": max_f_pert,
+        "max_energy_rel_err": max_e,
+        "v_th_quasi_static_V": float(mneu.quasi_static_thresholds(md.zno_wang2022())[0]),
+        "v_hold_quasi_static_V": float(mneu.quasi_static_thresholds(md.zno_wang2022())[1]),
+        "gradients": grad_rows,
+        "period_sensitivity_e_drift": sens,
+        "max_sensitivity_rel_err": max(r["rel_err"] for r in sens),
+        "pass": {
+            "sensitivity_10pct": max(r["rel_err"] for r in sens) <= 0.10,
+            "f_reference_1pct": max_f_ref <= 0.01,
+            "f_perturbed_5pct": max_f_pert <= 0.05,
+            "energy_5pct": max_e <= 0.05,
+            "grad_rtol_1e-3": all(r["rel_err"] <= 1e-3 for r in grad_rows.values()),
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+def figures_main(out, ev, y_test, history, prefix=""):
+    epochs = [r["epoch"] for r in history]
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    ax.plot(epochs, [100 * r["test_accuracy"] for r in history], "o-", label="test")
+    ax.plot(epochs, [100 * r["train_accuracy"] for r in history], "s--", ms=3, label="train (running)")
+    ax.axhline(100 * PUBLISHED["accuracy"], color="k", ls=":", label=f"Wang et al. {100 * PUBLISHED['accuracy']:.2f}%")
+    ax.set(xlabel="epoch", ylabel="accuracy (%)", title="ZnO SNN on MNIST")
+    ax.legend(fontsize=8)
+    save(fig, out, prefix + "accuracy_per_epoch.png")
+    counts, pred = ev["counts"], ev["pred"]
+    mean_counts = np.stack([counts[y_test == k].mean(0) for k in range(10)])
+    fig, axs = plt.subplots(2, 5, figsize=(11, 4), sharey=True)
+    for k, ax in enumerate(axs.ravel()):
+        ax.bar(np.arange(10), mean_counts[k], color=["tab:red" if j == k else "tab:gray" for j in range(10)])
+        ax.set_title(f"label {k}", fontsize=9)
+        ax.set_xticks(range(10))
+        ax.tick_params(labelsize=7)
+    fig.supxlabel("output neuron")
+    fig.supylabel("mean spike count")
+    save(fig, out, prefix + "fig5c_output_spike_counts.png")
+    conf = np.zeros((10, 10), int)
+    np.add.at(conf, (y_test, pred), 1)
+    fig, ax = plt.subplots(figsize=(5, 4.3))
+    im = ax.imshow(conf, cmap="Blues")
+    for i in range(10):
+        for j in range(10):
+            ax.text(j, i, conf[i, j], ha="center", va="center", fontsize=6,
+                    color="white" if conf[i, j] > conf.max() / 2 else "black")
+    ax.set(xlabel="predicted", ylabel="true", title=f"confusion matrix, acc {100 * ev['accuracy']:.2f}%",
+           xticks=range(10), yticks=range(10))
+    fig.colorbar(im)
+    save(fig, out, prefix + "fig5d_confusion.png")
+    return mean_counts, conf
+
+
+def exp_main(out, quick, epochs, metrics, write, codesign=True):
+    c = QUICK if quick else MAIN
+    (x_train, y_train), (x_test, y_test) = load(c["n_train"], c["n_test"])
+    cfg = mn.SNNConfig(n_steps=c["n_steps"], dt=c["dt"])
+    key = jr.key(SEED)
+    init_key, train_key = jr.split(key)
+    params = mn.init_params(cfg, key=init_key, dtype=jnp.float32)
+    epochs = epochs or c["epochs"]
+    tag = "main" if codesign else "main_fixed"
+    res = metrics.setdefault(tag, {})
+    res.update({"n_train": len(x_train), "n_test": len(x_test), "n_steps": cfg.n_steps, "dt_s": cfg.dt,
+                "batch_size": c["batch_size"], "epochs_requested": epochs, "codesign": codesign})
+
+    def on_epoch(epoch, p, record):
+        ev = mn.evaluate(p, x_test, y_test, cfg)
+        mean_counts, conf = figures_main(out, ev, y_test, hist_so_far + [record], "" if codesign else "fixed_")
+        hist_so_far.append(record)
+        res.update({"history": hist_so_far, "final": record, "energy_parts_J": ev["energy_parts_J"],
+                    "fig5c_mean_counts": mean_counts.tolist(), "confusion": conf.tolist(),
+                    "best_test_accuracy": max(r["test_accuracy"] for r in hist_so_far)})
+        mn.save_params(os.path.join(out, f"params_{tag}.npz"), p)
+        write()
+
+    ckpt_dir = os.path.join(out, f"ckpt_{tag}")
+    from memjax.training import Checkpointer
+
+    prior = Checkpointer(ckpt_dir).latest_step()
+    hist_so_far = []
+    if prior:
+        meta = json.load(open(os.path.join(ckpt_dir, f"ckpt_{prior:09d}.json")))
+        hist_so_far = list(meta["metadata"].get("history", []))
+        log(f"  resuming after epoch {prior}")
+    t0 = time.perf_counter()
+    params, history = mn.train(params, cfg, (x_train, y_train), (x_test, y_test), epochs=epochs,
+                               batch_size=c["batch_size"], codesign=codesign, ckpt_dir=ckpt_dir,
+                               on_epoch=on_epoch, key=train_key)
+    if not hist_so_far or hist_so_far[-1]["epoch"] != history[-1]["epoch"]:  # all epochs were done before
+        on_epoch(history[-1]["epoch"], params, history[-1])
+    best = max(r["test_accuracy"] for r in history)
+    res["wall_s_this_invocation"] = time.perf_counter() - t0
+    res["pass"] = {"accuracy_target": bool(best >= PUBLISHED["accuracy"]) if not quick else None,
+                   "epochs_within_50": history[-1]["epoch"] <= 50}
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+def exp_codesign(out, quick):
+    c = CODESIGN["quick" if quick else "full"]
+    (x_train, y_train), (x_test, y_test) = load(c["n_train"], c["n_test"])
+    cfg = mn.SNNConfig(n_steps=c["n_steps"], dt=c["dt"])
+    init_key, train_key = jr.split(jr.key(SEED))
+    params0 = mn.init_params(cfg, key=init_key, dtype=jnp.float32)
+    runs = [("fixed device", False, 0.0)] + [(f"co-design, lambda={w:g}", True, w) for w in c["energy_weights"]]
+    rows = []
+    for label, codesign, w in runs:
+        p, hist = mn.train(params0, cfg, (x_train, y_train), (x_test, y_test), epochs=c["epochs"],
+                           batch_size=c["batch_size"], codesign=codesign, energy_weight=w, progress=False, key=train_key)
+        ev = mn.evaluate(p, x_test, y_test, cfg)
+        phys = {k: float(v) for k, v in mn.physical(p).items()}
+        enc, lif = mn.build(p, cfg)
+        rows.append({"label": label, "codesign": codesign, "energy_weight": w, "accuracy": ev["accuracy"],
+                     "energy_J": ev["energy_J"], "energy_parts_J": ev["energy_parts_J"], **phys,
+                     "v_th_out_V": float(lif.thresholds()[0])})
+        log(f"  {label}: acc {ev['accuracy']:.4f}, E {ev['energy_J'] * 1e6:.3f} uJ, {phys}")
+    fixed, cod = rows[0], rows[1]
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    cd = [r for r in rows if r["codesign"]]
+    ax.plot([r["energy_J"] * 1e6 for r in cd], [100 * r["accuracy"] for r in cd], "o-", label="co-designed")
+    for r in cd:
+        ax.annotate(f"λ={r['energy_weight']:g}", (r["energy_J"] * 1e6, 100 * r["accuracy"]), fontsize=7)
+    ax.plot([fixed["energy_J"] * 1e6], [100 * fixed["accuracy"]], "ks", label="fixed device")
+    ax.set(xlabel="energy per inference (µJ)", ylabel="test accuracy (%)",
+           title=f"trade-off ({len(x_train)} train / {len(x_test)} test, {c['epochs']} epochs)")
+    ax.legend(fontsize=8)
+    save(fig, out, "codesign_tradeoff.png")
+    return {
+        "n_train": len(x_train), "n_test": len(x_test), "epochs": c["epochs"], "rows": rows,
+        "pass": {"codesign_not_worse_accuracy": cod["accuracy"] >= fixed["accuracy"] - 0.01,
+                 "penalty_lowers_energy": rows[-1]["energy_J"] < cod["energy_J"]},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+def summary(metrics, quick):
+    lines = ["# ZnO SNN on MNIST: measured vs published", "",
+             f"Mode: {'QUICK (small subset; not the acceptance figures)' if quick else 'full'}", "",
+             "| item | measured | published / target | ok? |", "|---|---|---|---|"]
+    m = metrics.get("main")
+    if m and "final" in m:
+        best = m["best_test_accuracy"]
+        k_best = max(m["history"], key=lambda r: r["test_accuracy"])["epoch"]
+        first = next((r["epoch"] for r in m["history"] if r["test_accuracy"] >= PUBLISHED["accuracy"]), None)
+        lines.append(f"| test accuracy ({m['n_test']} test images, T={m['n_steps']}x{m['dt_s'] * 1e3:g} ms): best (epoch {k_best}) / "
+                     f"last (epoch {m['final']['epoch']}); target first met at epoch {first} "
+                     f"| {100 * best:.2f}% / {100 * m['final']['test_accuracy']:.2f}% | >= {100 * PUBLISHED['accuracy']:.2f}% (Fig. 5, 50 epochs) | "
+                     f"{'yes' if best >= PUBLISHED['accuracy'] else 'no'}{' (quick subset)' if quick else ''} |")
+        lines.append(f"| energy per inference | {m['final']['energy_J'] * 1e6:.2f} µJ | - | - |")
+    ch = metrics.get("check")
+    if ch:
+        lines.append(f"| encoder f vs diffrax (reference device) | max rel err {ch['max_f_rel_err_reference_device']:.1e} | <= 1% | {'yes' if ch['pass']['f_reference_1pct'] else 'no'} |")
+        lines.append(f"| encoder f vs diffrax (e_drift at its bounds 0.36, 0.44 eV) | max rel err {ch['max_f_rel_err_perturbed_devices']:.1e} | <= 5% | {'yes' if ch['pass']['f_perturbed_5pct'] else 'no'} |")
+        worst = max(r["rel_err"] for r in ch["gradients"].values())
+        lines.append(f"| network gradient AD vs FD (5 co-design variables) | max rel err {worst:.1e} | <= 1e-3 | {'yes' if ch['pass']['grad_rtol_1e-3'] else 'no'} |")
+        lines.append(f"| dPeriod/de_drift, reduced model AD vs diffrax FD | max rel err {ch['max_sensitivity_rel_err']:.1e} | <= 10% | {'yes' if ch['pass']['sensitivity_10pct'] else 'no'} |")
+        lines.append(f"| quasi-static V_th / V_hold | {ch['v_th_quasi_static_V']:.3f} / {ch['v_hold_quasi_static_V']:.3f} V | 0.17 / 0.10 V (Fig. 2a) | - |")
+    mf = metrics.get("main_fixed")
+    if mf and "final" in mf:
+        lines.append(f"| fixed device, full protocol ({mf['n_train']} train, {mf['final']['epoch']} epochs) | acc {100 * mf['best_test_accuracy']:.2f}%, "
+                     f"E {mf['final']['energy_J'] * 1e6:.2f} µJ | co-designed: see first row | - |")
+    cd = metrics.get("codesign")
+    if cd:
+        for r in cd["rows"]:
+            lines.append(f"| {r['label']} ({cd['n_train']} train, {cd['epochs']} ep) | acc {100 * r['accuracy']:.2f}%, E {r['energy_J'] * 1e6:.2f} µJ | - | - |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--only", default="check,main,codesign", help="comma-separated: check, main, main_fixed, codesign")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "metrics.json")
+    metrics = json.load(open(path)) if os.path.exists(path) else {}
+    metrics["quick"] = args.quick
+
+    def write():
+        with open(path, "w") as fh:
+            json.dump(metrics, fh, indent=1, default=float)
+        with open(os.path.join(args.out, "summary.md"), "w") as fh:
+            fh.write(summary(metrics, args.quick))
+
+    t_all = time.perf_counter()
+    for name in args.only.split(","):
+        t0 = time.perf_counter()
+        log(f"{name} ...")
+        if name == "check":
+            metrics["check"] = exp_check(args.out, args.quick)
+        elif name == "main":
+            metrics["main"] = exp_main(args.out, args.quick, args.epochs, metrics, write)
+        elif name == "main_fixed":  # the same network with the reference device, weights only
+            metrics["main_fixed"] = exp_main(args.out, args.quick, args.epochs, metrics, write, codesign=False)
+        elif name == "codesign":
+            metrics["codesign"] = exp_codesign(args.out, args.quick)
+        else:
+            raise ValueError(f"unknown sub-experiment {name!r}; choose from check, main, main_fixed, codesign.")
+        metrics.setdefault("wall_s", {})[name] = time.perf_counter() - t0
+        write()
+        log(f"{name} done in {time.perf_counter() - t0:.0f} s")
+    log(f"all done in {time.perf_counter() - t_all:.0f} s; see {args.out}/summary.md")
+
+
+if __name__ == "__main__":
+    main()
