@@ -1,37 +1,64 @@
 """Reproduce the published results: every study under experiments/, quick by default.
 
-    python experiments/run_all.py [--full] [--out results]
+    python experiments/run_all.py [--full] [--out results] [--only zno_neuron,mott_neurons]
 
 Each study writes PNG figures, metrics.json and summary.md to <out>/<study>/; this script
-concatenates the summaries into <out>/SUMMARY.md (measured vs published figures).
+concatenates the summaries into <out>/SUMMARY.md (measured vs published figures). A study that
+fails does not stop the others; the script exits non-zero at the end if any failed.
 """
 
 import argparse
 import os
 import subprocess
 import sys
+import time
 
 
-STUDIES = ["zno_neuron"]
+# In issue order: the foundation, then the studies built on it.
+STUDIES = [
+    "zno_neuron",  # L. Wang et al.: ZnO diffusive memristor, LIF and oscillation neurons
+    "perovskite_population",  # de Boer & Ehrler 2025: stochastic neurons, population codes
+    "zno_snn",  # L. Wang et al. Fig. 5: MNIST SNN by BPTT, device/weight co-design
+    "hbn_stdp_mnist",  # h-BN device STDP in a Diehl & Cook network
+    "mott_neurons",  # NbOx Mott neurons: oscillator, neuristor, third-order, firing modes
+    "filament_synapses",  # filament RRAM: set/reset, emergent STDP, LTP/LTD, STP
+    "crossbar_reservoir",  # crossbars with wire resistance, memristor reservoir computing
+]
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--full", action="store_true", help="full sizes (default: quick)")
     ap.add_argument("--out", default="results")
+    ap.add_argument("--only", default=",".join(STUDIES), help="comma-separated studies")
     args = ap.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
-    parts = []
-    for study in STUDIES:
+    only = [s for s in args.only.split(",") if s]
+    unknown = [s for s in only if s not in STUDIES]
+    if unknown:
+        raise SystemExit(f"unknown studies {unknown}; choose from {STUDIES}")
+    parts, failed = [], []
+    for study in only:
         out = os.path.join(args.out, study)
         cmd = [sys.executable, os.path.join(here, study, "run.py"), "--out", out] + ([] if args.full else ["--quick"])
         print("+", " ".join(cmd), flush=True)
-        subprocess.run(cmd, check=True)
-        with open(os.path.join(out, "summary.md")) as fh:
-            parts.append(fh.read())
+        t0 = time.perf_counter()
+        rc = subprocess.run(cmd).returncode
+        wall = time.perf_counter() - t0
+        print(f"[run_all] {study}: exit {rc} after {wall:.0f} s", flush=True)
+        summary = os.path.join(out, "summary.md")
+        if rc != 0:
+            failed.append(study)
+            parts.append(f"## {study}\n\n**FAILED** (exit code {rc}); see the log above.\n")
+        elif os.path.exists(summary):
+            with open(summary) as fh:
+                parts.append(fh.read())
+    os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "SUMMARY.md"), "w") as fh:
         fh.write("\n".join(parts))
     print(f"wrote {os.path.join(args.out, 'SUMMARY.md')}")
+    if failed:
+        raise SystemExit(f"failed studies: {failed}")
 
 
 if __name__ == "__main__":
