@@ -45,7 +45,7 @@ from memjax.training import Checkpointer  # noqa: E402
 
 
 SEED = 2015
-LEARNING_RATE = 0.1  # eta, device dG/G -> network weight (calibrated on 3000 images, N = 100)
+LEARNING_RATE = 0.2  # eta, device dG/G -> network weight (calibrated: 0.05/0.1/0.2/0.4 gave 73/72/78/76 % after 6000 images at N = 100)
 TARGETS = {100: 0.80, 400: 0.85, 800: 0.87}  # issue 5 acceptance
 DIEHL_COOK = {100: 0.829, 400: 0.870}  # Diehl & Cook 2015, Table 1
 BINDSNET_S_PER_IMAGE = {100: 0.12, 400: 0.22}  # issue 5, this 2-core machine

@@ -13,7 +13,10 @@ Neurosci. 9:99):
   random one among those over threshold; all over-threshold neurons are reset and raise theta).
 - N inhibitory LIF neurons: rest -60 mV, reset -45 mV, threshold -40 mV, refractory 2 ms, time
   constant 10 ms. Excitatory -> inhibitory one to one (weight 22.5 mV), inhibitory -> every other
-  excitatory (weight -17.5 mV), both with a one-step delay (BindsNET computes a layer's input from
+  excitatory (weight -120 mV, the value of BindsNET's MNIST script `examples/mnist/eth_mnist.py`,
+  which is how the network is trained on MNIST; the `DiehlAndCook2015` class default of 17.5 mV
+  gives much weaker competition: 48 % vs 65 % test accuracy after 3,000 images at N = 100 in our
+  runs), both with a one-step delay (BindsNET computes a layer's input from
   the previous step's spikes).
 - Input -> excitatory weights $w = G/G_\mathrm{max} \in [g_\mathrm{min}, 1]$, initially uniform
   then normalised so every column sums to 78.4; plastic by the device rule; renormalised after
@@ -49,7 +52,7 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from .._custom_types import PRNGKey
-from ..plasticity import DeviceSTDP, pairing_traces
+from ..plasticity import DeviceSTDP
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,10 +69,11 @@ class DiehlCook:
     dt: float = 1.0  # ms
     intensity: float = 128.0  # Hz at pixel value 1
     exc: float = 22.5  # mV, exc -> inh
-    inh: float = 17.5  # mV, inh -> exc
+    inh: float = 120.0  # mV, inh -> exc (BindsNET examples/mnist/eth_mnist.py; the class default is 17.5)
     theta_plus: float = 0.05  # mV
     tc_theta_decay: float = 1e7  # ms
     norm: float = 78.4  # column sum of input weights
+    max_post_spikes: int = 128  # excitatory spikes per image that drive plasticity (see `_learn`)
     v_rest_e: float = -65.0
     v_reset_e: float = -60.0
     v_thresh_e: float = -52.0
@@ -82,7 +86,7 @@ class DiehlCook:
     tc_i: float = 10.0  # ms
 
     def __post_init__(self):
-        for name in ("n_exc", "n_input", "time"):
+        for name in ("n_exc", "n_input", "time", "max_post_spikes"):
             v = getattr(self, name)
             if not (isinstance(v, int) and v >= 1):
                 raise ValueError(f"`{name}` must be a positive integer, got {v!r}.")
@@ -130,8 +134,33 @@ def _check_images(cfg: DiehlCook, images):
 
 
 def _poisson(cfg: DiehlCook, image, key):
+    """Bernoulli spikes with p = rate * dt per step."""
     p = jnp.reshape(image, (-1,)).astype(jnp.float32) * (cfg.intensity * cfg.dt * 1e-3)
     return (jr.uniform(key, (cfg.time, cfg.n_input), jnp.float32) < p).astype(jnp.float32)
+
+
+def _last_and_next(pre):
+    """For each step t and input i: the step of the last pre spike at a step <= t (-2**30 if none)
+    and of the first pre spike at a step > t (2**30 if none). Sequential scans: on CPU they are
+    ~100x faster than `lax.cummax` over the time axis."""
+    big = jnp.int32(1 << 30)
+    n_t, n_in = pre.shape
+    steps = jnp.arange(n_t, dtype=jnp.int32)
+    spiking = pre > 0
+
+    def fwd(c, x):
+        s, t = x
+        c = jnp.where(s, t, c)
+        return c, c
+
+    def bwd(c, x):  # c = first spike step strictly after the current step
+        s, t = x
+        out = c
+        return jnp.where(s, t, c), out
+
+    _, last = jax.lax.scan(fwd, jnp.full((n_in,), -big), (spiking, steps))
+    _, nxt = jax.lax.scan(bwd, jnp.full((n_in,), big), (spiking, steps), reverse=True)
+    return last, nxt
 
 
 def _run_image(cfg: DiehlCook, learn: bool, w, theta, pre, key):
@@ -185,13 +214,26 @@ def _counts(cfg, spikes):
 
 
 def _learn(cfg: DiehlCook, rule: DeviceSTDP, variability: bool, state: DiehlCookState, pre, spikes, key):
-    dp, dm = rule.decays(cfg.dt * 1e-3)
-    tr = pairing_traces(pre, dp, dm)
-    valid = (spikes >= 0).astype(jnp.float32)[:, None]  # (time, 1)
-    col = jnp.maximum(spikes, 0)
+    """Spike-driven plasticity for one image. At most one excitatory spike per step, so the
+    image's post spikes are a list of (step, neuron); the first `cfg.max_post_spikes` of them
+    are paired with the nearest pre spikes (traces evaluated only at those steps) and scattered
+    into their neurons' columns. Later spikes of an unusually active image do not learn (the
+    trained networks fire ~20-50 spikes per image; `train` returns counts to check)."""
+    k = min(cfg.max_post_spikes, cfg.time)
+    (t_k,) = jnp.nonzero(spikes >= 0, size=k, fill_value=0)
+    valid = (jnp.arange(k) < jnp.sum(spikes >= 0)).astype(jnp.float32)[:, None]
+    col = jnp.maximum(spikes[t_k], 0)
+    big = jnp.int32(1 << 30)
+    last, nxt = _last_and_next(pre)
+    last, nxt = last[t_k], nxt[t_k]  # (k, n_in)
+    tp, tm = rule.network_taus()
+    dt_s = cfg.dt * 1e-3
+    t_col = t_k[:, None]
+    before = jnp.where(last >= 0, jnp.exp(-(t_col - last).astype(jnp.float32) * (dt_s / tp)), 0.0) * valid
+    after = jnp.where(nxt < big, jnp.exp(-(nxt - t_col).astype(jnp.float32) * (dt_s / tm)), 0.0) * valid
     zeros = jnp.zeros((cfg.n_input, cfg.n_exc), jnp.float32)
-    pot = zeros.at[:, col].add((tr.before * valid).T)
-    dep = zeros.at[:, col].add((tr.after * valid).T)
+    pot = zeros.at[:, col].add(before.T)
+    dep = zeros.at[:, col].add(after.T)
     if variability:
         a_plus, a_minus = rule.event_amplitudes(state.u, key=key)
         a_plus = rule.a_plus + state.spread * (a_plus - rule.a_plus)
