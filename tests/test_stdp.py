@@ -136,7 +136,7 @@ def test_normalisation_invariant(getkey):
     np.testing.assert_allclose(np.asarray(st.w.sum(0)), cfg.norm, rtol=1e-5)
     x, _ = small_digits(10)
     st, counts = train(cfg, rule, st, x, key=getkey())
-    np.testing.assert_allclose(np.asarray(st.w.sum(0)), cfg.norm, rtol=1e-4)
+    np.testing.assert_allclose(np.asarray(st.w.sum(0)), cfg.norm, rtol=2e-4)
     assert float(st.w.min()) >= 0.0
     assert int(counts.sum()) > 0
     w = jr.uniform(getkey(), (784, 5))

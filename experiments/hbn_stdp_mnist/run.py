@@ -177,11 +177,13 @@ def plot_fig4(metrics, out):
     a1.set_xlabel("excitatory neurons N")
     a1.set_ylabel("test accuracy (%)")
     a1.set_title("accuracy vs N (latest evaluation)")
-    a1.legend()
+    if a1.get_lines():
+        a1.legend()
     a2.set_xlabel("epochs (fraction = images / 60000)")
     a2.set_ylabel("test accuracy (%)")
     a2.set_title("accuracy vs training")
-    a2.legend(fontsize=7)
+    if a2.get_lines():
+        a2.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "fig4_accuracy.png"), dpi=120)
     plt.close(fig)

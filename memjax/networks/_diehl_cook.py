@@ -19,8 +19,9 @@ Neurosci. 9:99):
   runs), both with a one-step delay (BindsNET computes a layer's input from
   the previous step's spikes).
 - Input -> excitatory weights $w = G/G_\mathrm{max} \in [g_\mathrm{min}, 1]$, initially uniform
-  then normalised so every column sums to 78.4; plastic by the device rule; renormalised after
-  every image (BindsNET normalises after each `run`).
+  then normalised so every column sums to 78.4; plastic by the device rule; clipped to the device
+  window and then renormalised after every image (BindsNET clamps in the rule and normalises after
+  each `run`), so the column sums are exact and the window holds up to the renormalisation.
 - Between images the membrane potentials, refractory counters and spikes are reset; theta is
   kept (BindsNET `reset_state_variables`).
 - Labelling: each excitatory neuron gets the class to which it responds most on average over a
@@ -116,7 +117,7 @@ def init_state(cfg: DiehlCook, rule: DeviceSTDP, *, variability: bool = False, k
     """A fresh network: uniform random weights (normalised), theta = 0, device positions drawn."""
     kw, ku = jr.split(key)
     w = jr.uniform(kw, (cfg.n_input, cfg.n_exc), jnp.float32, rule.g_min, rule.g_max)
-    w = jnp.clip(normalise(w, cfg.norm), rule.g_min, rule.g_max)
+    w = normalise(w, cfg.norm)
     u = rule.sample_amplitudes((cfg.n_input, cfg.n_exc), key=ku)
     return DiehlCookState(
         w=w,
