@@ -101,6 +101,26 @@ def run_size(n_exc, args, data, metrics, save_metrics):
         log(f"N={n_exc}: resumed at image {step} of {total}")
     train_seconds = entry.get("train_seconds", 0.0)
     done_evals = {e["images"] for e in entry["evals"]}
+    if args.eval_only:  # evaluate the latest checkpoint (e.g. of an interrupted run) and stop
+        if restored is None:
+            log(f"N={n_exc}: no checkpoint to evaluate")
+            return states
+        if step not in done_evals:
+            t1 = time.perf_counter()
+            accs, spikes = evaluate(
+                cfg, states, x_train[: args.n_label], y_train[: args.n_label], x_test, y_test,
+                jr.fold_in(k_eval, step),
+            )
+            entry["evals"].append(
+                {"images": step, "epoch": step / n_train, "accuracy": dict(zip(names, accs)),
+                 "test_spikes_per_image": dict(zip(names, spikes)), "eval_seconds": time.perf_counter() - t1,
+                 "n_label": args.n_label, "n_test": len(x_test), "checkpoint_evaluation": True}
+            )
+            log(f"N={n_exc} images={step} acc={dict(zip(names, accs))}")
+            ckpt.save(step, states, metadata={"evals": entry["evals"]})
+            plot_weights(states.w[0], os.path.join(args.out, f"weights_N{n_exc}.png"))
+        save_metrics()
+        return states
     bar = tqdm(total=total, initial=step, desc=f"N={n_exc}", mininterval=30)
     while step < total:
         epoch, pos = divmod(step, n_train)
@@ -126,7 +146,8 @@ def run_size(n_exc, args, data, metrics, save_metrics):
             )
             entry["evals"].append(
                 {"images": step, "epoch": step / n_train, "accuracy": dict(zip(names, accs)),
-                 "test_spikes_per_image": dict(zip(names, spikes)), "eval_seconds": time.perf_counter() - t1}
+                 "test_spikes_per_image": dict(zip(names, spikes)), "eval_seconds": time.perf_counter() - t1,
+                 "n_label": args.n_label, "n_test": len(x_test)}
             )
             done_evals.add(step)
             log(f"N={n_exc} images={step} acc={dict(zip(names, accs))}")
@@ -239,6 +260,7 @@ def main(argv=None):
     ap.add_argument("--ckpt-every", type=int, default=5000)
     ap.add_argument("--chunk", type=int, default=1000, help="images per compiled call")
     ap.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
+    ap.add_argument("--eval-only", action="store_true", help="evaluate the latest checkpoints and stop")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.epochs, args.n_train, args.n_label, args.n_test = "100", 1, 1500, 500, 500
