@@ -1,4 +1,9 @@
-"""Spiking networks built from device neurons."""
+"""Spiking networks built from device neurons and synapses.
+
+- The ZnO SNN of L. Wang et al. Fig. 5 (`_snn`): 784 oscillation encoders, a 784 x 10 layer and
+  10 LIF outputs, trained by BPTT with device/weight co-design (`train`, `run`, `evaluate`, ...).
+- `diehl_cook`: the Diehl & Cook (2015) unsupervised STDP network with device-fitted STDP.
+"""
 
 from ._snn import (
     BOUNDS as BOUNDS,
@@ -15,3 +20,6 @@ from ._snn import (
     save_params as save_params,
     train as train,
 )
+
+from . import diehl_cook as diehl_cook
+from ._diehl_cook import DiehlCook as DiehlCook, DiehlCookState as DiehlCookState

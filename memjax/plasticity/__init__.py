@@ -1,20 +1,35 @@
-"""Plasticity from device physics: pulse protocols, emergent STDP, LTP/LTD, short-term memory."""
+"""Learning rules and plasticity.
 
-from ._solve import diffrax_solve as diffrax_solve, implicit_euler as implicit_euler
-from ._stdp import (
+- `_emergent`, `_pulses`, `_fit`, `_solve`: plasticity that comes out of device physics (the
+  h-BN spike-pair protocol on a filament model, second-order and rate-dependent protocols,
+  LTP/LTD pulse trains, paired-pulse facilitation, a fixed-step implicit device solver).
+- `_fitted_stdp`: the h-BN device's fitted STDP (Eq. 1, Table 1) as a bounded, multiplicative,
+  trace-based network rule with device variability.
+"""
+
+from ._emergent import (
     HBN_TABLE1 as HBN_TABLE1,
     HBN_TABLE1_BAND as HBN_TABLE1_BAND,
     SpikeShape as SpikeShape,
     fit_eq1 as fit_eq1,
     pair_voltage as pair_voltage,
-    stdp_eq1 as stdp_eq1,
     rate_dependent_change as rate_dependent_change,
     second_order_window as second_order_window,
+    stdp_eq1 as stdp_eq1,
     stdp_window as stdp_window,
+)
+from ._fit import fit_window_to_eq1 as fit_window_to_eq1
+from ._fitted_stdp import (
+    DeviceSTDP as DeviceSTDP,
+    HBN_STDP_TABLE1 as HBN_STDP_TABLE1,
+    PairingTraces as PairingTraces,
+    eq1 as eq1,
+    hbn_stdp as hbn_stdp,
+    pairing_traces as pairing_traces,
 )
 from ._pulses import (
     nonlinearity_factor as nonlinearity_factor,
     paired_pulse as paired_pulse,
     pulse_train_response as pulse_train_response,
 )
-from ._fit import fit_window_to_eq1 as fit_window_to_eq1
+from ._solve import diffrax_solve as diffrax_solve, implicit_euler as implicit_euler

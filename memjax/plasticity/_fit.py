@@ -3,7 +3,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from ._stdp import stdp_eq1, stdp_window
+from ._emergent import stdp_eq1, stdp_window
 
 
 def fit_window_to_eq1(device, shape, dts, target: dict, state0, *, fields=("drift_velocity", "drift_velocity_reset", "hop_length"), steps: int = 30, learning_rate: float = 0.05, steps_per_width: int = 100):

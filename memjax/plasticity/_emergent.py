@@ -1,3 +1,6 @@
+"""Plasticity that emerges from device physics: the h-BN spike-pair protocol applied to a
+filament model (STDP window), its Eq. 1 fit, and second-order and rate-dependent protocols."""
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -5,21 +8,20 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from ..devices._base import require_in_range
+from ._fitted_stdp import HBN_STDP_TABLE1
 from ._solve import implicit_euler
 
 
-# Table 1 of the h-BN seed paper ("Spiking neural networks based on two-dimensional materials"):
-# Eq. 1 fits of the measured STDP window for spike widths Sw = 1 us, 100 us, 10 ms.
+# Table 1 of the h-BN seed paper ("Spiking neural networks based on two-dimensional materials"),
+# keyed by spike width Sw (s): the average Eq. 1 fit, and the top / bottom (A+, A-) envelopes
+# (tau as the average fit). One source of truth: `HBN_STDP_TABLE1` in `_fitted_stdp.py`.
 HBN_TABLE1 = {
-    1e-6: dict(a_plus=0.4, a_minus=1.6, tau_plus=0.5e-6, tau_minus=0.3e-6),
-    1e-4: dict(a_plus=0.3, a_minus=1.0, tau_plus=50e-6, tau_minus=70e-6),
-    1e-2: dict(a_plus=0.9, a_minus=0.6, tau_plus=16e-3, tau_minus=16e-3),
+    row["spike_width"]: dict(
+        a_plus=row["average"][0], a_minus=row["average"][1], tau_plus=row["tau_plus"], tau_minus=row["tau_minus"]
+    )
+    for row in HBN_STDP_TABLE1.values()
 }
-HBN_TABLE1_BAND = {  # top / bottom fits (tau as the average fit)
-    1e-6: dict(top=(0.55, 1.0), bottom=(0.1, 2.2)),
-    1e-4: dict(top=(0.35, 0.6), bottom=(0.1, 1.3)),
-    1e-2: dict(top=(1.05, 0.5), bottom=(0.7, 0.65)),
-}
+HBN_TABLE1_BAND = {row["spike_width"]: dict(top=row["top"], bottom=row["bottom"]) for row in HBN_STDP_TABLE1.values()}
 
 
 def stdp_eq1(dt, a_plus, a_minus, tau_plus, tau_minus):
