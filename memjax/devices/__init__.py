@@ -11,3 +11,8 @@ from ._variability import (
     perturb as perturb,
     device_to_device as device_to_device,
 )
+from ._volatile_wox import (
+    VolatileMemristor as VolatileMemristor,
+    VolatileState as VolatileState,
+    wox_du2017 as wox_du2017,
+)
