@@ -67,6 +67,15 @@ def test_no_wire_resistance_is_exactly_ohm_kirchhoff(getkey):
     np.testing.assert_allclose(np.asarray(sol.device_voltages), np.broadcast_to(np.asarray(v)[:, None], (40, 30)))
 
 
+def test_effective_conductance(getkey):
+    g = jr.uniform(getkey(), (9, 4), minval=1e-5, maxval=1e-3)
+    vs = jr.uniform(getkey(), (3, 9))
+    cb = mc.Crossbar(g, 3.0, 2.0)
+    k = jax.jit(lambda c: c.effective_conductance())(cb)
+    np.testing.assert_allclose(np.asarray(vs @ k), np.asarray(jax.vmap(cb)(vs)), rtol=1e-10)
+    np.testing.assert_allclose(np.asarray(mc.Crossbar(g, 0.0, 0.0).effective_conductance()), np.asarray(g), rtol=1e-12)
+
+
 def test_current_conservation(getkey):
     """Everything the drivers source reaches the sense amplifiers (KCL over the whole array)."""
     g = jr.uniform(getkey(), (12, 8), minval=1e-5, maxval=1e-3)

@@ -214,6 +214,16 @@ class Crossbar(eqx.Module):
         """Column currents (A) for row voltages `v_rows` (V), wire resistance included."""
         return self.solve(v_rows).currents
 
+    def effective_conductance(self) -> Float[Array, "n_in n_out"]:
+        """The matrix $K$ (S) with $I = K^\top V$ exactly, wire resistance included.
+
+        The network is linear in $V$, so $K$ is its Jacobian: computed in reverse mode as
+        `n_out` transposed solves, it turns any number of reads of a fixed array into one
+        matrix product. $K = G$ when the wires are ideal."""
+        n_in, _ = self.shape
+        dtype = jnp.result_type(self.conductance, float)
+        return jax.jacrev(self)(jnp.zeros((n_in,), dtype)).T
+
 
 # ---------------------------------------------------------------------------------------------
 # Mapping weights to conductances, tiling, and non-idealities.
