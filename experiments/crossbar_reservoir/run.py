@@ -12,6 +12,7 @@ Writes PNG figures, `metrics.json` (after every sub-experiment) and `summary.md`
 """
 
 import argparse
+import functools
 import json
 import os
 import time
@@ -236,6 +237,16 @@ def train_linear(x, y, steps, key):
     return run((w, b))
 
 
+@functools.partial(jax.jit, static_argnums=2)
+def _transfer(gmat, r, tile):
+    """(n_out, n_in) transfer matrix of one crossbar (tile None) or of a tiled array (S)."""
+    if tile is None:
+        f = lambda v: mc.Crossbar(gmat, r, r)(v)
+    else:
+        f = lambda v: mc.tiled_mvm(gmat, v, tile, r_row=r, r_col=r)
+    return jax.jacrev(f)(jnp.zeros(gmat.shape[0], gmat.dtype))
+
+
 def exp_trained_layer(out, quick, key):
     n_train, n_test = (10000, 2000) if quick else (60000, 10000)
     xtr, ytr = mdata.load_mnist("train", limit=n_train)
@@ -249,12 +260,7 @@ def exp_trained_layer(out, quick, key):
     def accuracy(gmat, r, tile=None):
         # The array is linear in V: its exact transfer matrix (wire resistance included) is the
         # Jacobian, n_out transposed solves; every test image is then one matrix product.
-        if tile is None:
-            f = lambda v: mc.Crossbar(gmat, r, r)(v)
-        else:
-            f = lambda v: mc.tiled_mvm(gmat, v, tile, r_row=r, r_col=r)
-        k = jax.jit(jax.jacrev(f))(jnp.zeros(784))  # (n_out, n_in), S
-        cur = vs @ k.T
+        cur = vs @ _transfer(gmat, jnp.asarray(r), tile).T
         logits = mc.differential_output(cur) / (gain * V_READ) + b
         return float(jnp.mean(jnp.argmax(logits, 1) == yte)), logits
 
@@ -343,7 +349,7 @@ def exp_reservoir_digits(out, quick, key):
         "rows": rows,
         "pass": {
             "clean_100pct": clean_acc == 1.0,
-            "reservoir_beats_pulse_counts": all(r["reservoir"] >= r["pulse_counts"] for r in rows),
+            "reservoir_beats_pulse_counts_p_le_0.05": all(r["reservoir"] > r["pulse_counts"] for r in rows if r["p_flip"] <= 0.05),
             "accuracy_falls_with_noise": rows[-1]["reservoir"] < rows[0]["reservoir"],
         },
     }
@@ -354,21 +360,40 @@ def exp_reservoir_mnist(out, quick, key):
     xtr, ytr = mdata.load_mnist("train", limit=n_train)
     xte, yte = mdata.load_mnist("test", limit=n_test)
     bin_tr, bin_te = jnp.asarray(xtr > 0.5, jnp.float64), jnp.asarray(xte > 0.5, jnp.float64)
-    res = reservoir()
+    steps = 300 if quick else 1000
+    n_fit = int(0.9 * n_train)  # the last 10% of the training set validates the frame choice
+
+    def run(frame, rs, cs, seg):
+        res = mn.MemristorReservoir(md.wox_du2017(), **{**RES, "frame": frame})
+        feat = jax.jit(jax.vmap(lambda im: res(mn.image_to_channels(im[rs, cs], seg))))
+        ftr, fte = feat(bin_tr), feat(bin_te)
+        val = float(mn.train_readout(ftr[:n_fit], jnp.asarray(ytr[:n_fit]), 10, steps=steps).accuracy(ftr[n_fit:], ytr[n_fit:]))
+        ro = mn.train_readout(ftr, jnp.asarray(ytr), 10, steps=steps)
+        return int(ftr.shape[1]), val, float(ro.accuracy(fte, yte)), float(ro.accuracy(ftr, ytr))
+
     configs = {
         "du_crop22x20_seg5_88dev": (slice(3, 25), slice(4, 24), 5),
         "rows_28dev_x28steps": (slice(0, 28), slice(0, 28), 28),
         "seg4_196dev_x4steps": (slice(0, 28), slice(0, 28), 4),
     }
+    frames = [10e-3, 35e-3] if quick else [5e-3, 10e-3, 20e-3, 35e-3]
     out_rows = {}
     for name, (rs, cs, seg) in configs.items():
         t0 = time.perf_counter()
-        feat = jax.jit(jax.vmap(lambda im: res(mn.image_to_channels(im[rs, cs], seg))))
-        ftr, fte = feat(bin_tr), feat(bin_te)
-        ro = mn.train_readout(ftr, jnp.asarray(ytr), 10, steps=300 if quick else 1000)
-        acc = float(ro.accuracy(fte, yte))
-        out_rows[name] = {"n_devices": int(ftr.shape[1]), "n_steps": seg, "test_accuracy": acc, "train_accuracy": float(ro.accuracy(ftr, ytr)), "wall_s": time.perf_counter() - t0}
-        log(f"  {name}: {ftr.shape[1]} devices, test accuracy {acc:.4f}")
+        sweep = {}
+        for fr in frames:
+            n_dev, val, acc, tr_acc = run(fr, rs, cs, seg)
+            sweep[f"{fr * 1e3:g}ms"] = {"val_accuracy": val, "test_accuracy": acc, "train_accuracy": tr_acc}
+            log(f"  {name}, frame {fr * 1e3:g} ms: {n_dev} devices, validation {val:.4f}, test {acc:.4f}")
+        best = max(sweep, key=lambda k: sweep[k]["val_accuracy"])
+        out_rows[name] = {
+            "n_devices": n_dev,
+            "n_steps": seg,
+            "frame_sweep": sweep,
+            "frame_chosen_on_validation": best,
+            "test_accuracy": sweep[best]["test_accuracy"],
+            "wall_s": time.perf_counter() - t0,
+        }
     base = mn.train_readout(bin_tr.reshape(n_train, -1), jnp.asarray(ytr), 10, steps=300 if quick else 1000)
     base_acc = float(base.accuracy(bin_te.reshape(n_test, -1), yte))
     log(f"  baseline: linear readout on the 784 binarised pixels: {base_acc:.4f}")
@@ -420,11 +445,11 @@ def summary_md(m):
         x = m["reservoir_digits"]
         add("5x4 digits, clean, 5 devices", f"{x['clean_accuracy_10_patterns']:.2f}", "1.0 (Du et al.)", yes(x["pass"]["clean_100pct"]))
         s = ", ".join(f"p={r['p_flip']}: {r['reservoir']:.3f}" for r in x["rows"])
-        add("5x4 digits vs pixel-flip noise (reservoir)", s, "falls with noise; > pulse counts", yes(x["pass"]["reservoir_beats_pulse_counts"] and x["pass"]["accuracy_falls_with_noise"]))
+        add("5x4 digits vs pixel-flip noise (reservoir)", s, "falls with noise; > pulse counts at p <= 0.05", yes(x["pass"]["reservoir_beats_pulse_counts_p_le_0.05"] and x["pass"]["accuracy_falls_with_noise"]))
     if "reservoir_mnist" in m:
         x = m["reservoir_mnist"]
         for k, v in x["configs"].items():
-            add(f"MNIST reservoir {k} ({x['n_test']} test)", f"{v['test_accuracy']:.4f}", "0.881 (Du et al., 88 devices)" if k.startswith("du") else "-", "-")
+            add(f"MNIST reservoir {k}, frame {v['frame_chosen_on_validation']} ({x['n_test']} test)", f"{v['test_accuracy']:.4f}", "0.881 (Du et al., 88 devices)" if k.startswith("du") else "-", "-")
         add("MNIST linear readout on 784 binarised pixels", f"{x['pixel_baseline_accuracy']:.4f}", "-", "-")
     mode = "quick" if m.get("quick") else "full"
     return (

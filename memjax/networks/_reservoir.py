@@ -14,6 +14,8 @@ no time step enters. Everything is `jit`/`vmap`/`grad` compatible; batch over im
 `jax.vmap`.
 """
 
+import functools
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -193,9 +195,13 @@ def train_readout(
         raise ValueError(f"`steps` must be a non-negative integer; got {steps}.")
     init = fit_readout_lstsq(features, labels, n_classes)
     z = (jnp.asarray(features) - init.mean) / init.scale
-    labels = jnp.asarray(labels)
+    w, b = _adamw_softmax(z, jnp.asarray(labels), init.weight, init.bias, learning_rate, weight_decay, steps)
+    return Readout(init.mean, init.scale, w, b)
+
+
+@functools.partial(jax.jit, static_argnums=6)
+def _adamw_softmax(z, labels, w, b, learning_rate, weight_decay, steps):
     opt = optax.adamw(learning_rate, weight_decay=weight_decay)
-    params = (init.weight, init.bias)
 
     def loss(params):
         w, b = params
@@ -207,5 +213,6 @@ def train_readout(
         upd, state = opt.update(g, state, params)
         return (optax.apply_updates(params, upd), state), None
 
+    params = (w, b)
     (params, _), _ = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
-    return Readout(init.mean, init.scale, *params)
+    return params
