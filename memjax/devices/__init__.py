@@ -32,6 +32,7 @@ from ._mott import (
     MottMemristor as MottMemristor,
     MottState as MottState,
     nbo2_kumar2020 as nbo2_kumar2020,
+)
 from ._volatile_wox import (
     VolatileMemristor as VolatileMemristor,
     VolatileState as VolatileState,
