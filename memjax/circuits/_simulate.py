@@ -91,7 +91,10 @@ def simulate(
 
     saveat = dfx.SaveAt(t1=ts is None, ts=ts, fn=fn)
     jump_ts = circuit.jump_ts()
-    controller = dfx.PIDController(rtol=rtol, atol=atol)
+    # PI coefficients for stiff problems (diffrax docs: pcoeff=icoeff=0.3): with the default
+    # integral-only controller Kvaerno5 could chatter between accepted and rejected steps right
+    # after a switching event (58,000 rejections, max_steps), for some parameter values only.
+    controller = dfx.PIDController(rtol=rtol, atol=atol, pcoeff=0.3, icoeff=0.3)
     if jump_ts is not None:
         controller = dfx.ClipStepSizeController(controller, jump_ts=jump_ts)
     event = None
