@@ -10,10 +10,11 @@ import memjax.devices as md
 
 
 def random_states(dev, key, n=16):
-    k1, k2 = jr.split(key)
+    k1, k2, k3 = jr.split(key, 3)
     gap = jr.uniform(k1, (n,), minval=float(dev.gap_min), maxval=float(dev.thickness))
     temp = jr.uniform(k2, (n,), minval=280.0, maxval=800.0)
-    return md.DiffusiveState(gap=gap, temperature=temp)
+    residual = jr.uniform(k3, (n,), minval=0.0, maxval=1.0)
+    return md.DiffusiveState(gap=gap, temperature=temp, residual=residual)
 
 
 def test_pinched_hysteresis_zero_crossing(getkey):

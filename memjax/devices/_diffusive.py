@@ -7,6 +7,9 @@ from .._custom_types import Current, Voltage
 from .._numerics import safe_exp, safe_sinh
 from ._base import AbstractDevice, require_in_range
 
+_RUPTURE_SMOOTHING = 1.0  # 1/s: width of the smooth max(opening rate, 0); leaves n ~ 5e-3 at rest
+
+
 def _arr():
     return eqx.field(converter=jnp.asarray)
 
@@ -20,17 +23,22 @@ class DiffusiveState(eqx.Module):
         `thickness` when the filament is dissolved (high-resistance state), `gap_min` when it
         is fully formed.
     - `temperature`: filament temperature, K.
+    - `residual`: residual Ag left in the switching layer by earlier dissolution (Ag
+        nanoclusters), dimensionless, in [0, 1): 0 in a virgin or long-rested device. Defaults
+        to 0 so that a state can be written as `DiffusiveState(gap=..., temperature=...)`.
     """
 
     gap: Float[Array, ""]  # m
     temperature: Float[Array, ""]  # K
+    residual: Float[Array, ""] = eqx.field(default=0.0, converter=jnp.asarray)  # 1
 
 
 class DiffusiveMemristor(AbstractDevice):
     r"""Volatile (diffusive) Ag threshold switch: a gap-growth model with Joule heating.
 
-    The state is the gap $g$ between the Ag filament tip and the counter-electrode and the
-    filament temperature $T$. Three physical processes set its dynamics:
+    The state is the gap $g$ between the Ag filament tip and the counter-electrode, the
+    filament temperature $T$ and the residual Ag cluster fraction $n$. Four physical processes
+    set its dynamics:
 
     1. **Field-driven, thermally activated ion hopping** (Mott-Gurney; the gap-growth model of
        the Stanford/PKU family, Yu & Wong, Guan et al., Jiang et al.): the filament grows at
@@ -45,15 +53,33 @@ class DiffusiveMemristor(AbstractDevice):
        hold voltage: volatile threshold switching with hysteresis arises as a saddle-node
        bifurcation of the gap equation, not as a programmed threshold.
     3. **Joule heating**: $C_{th}\,dT/dt = I V - (T - T_0)/R_{th}$; a hot filament dissolves
-       faster ($E_d > E_a$), which stops the discharge of a neuron's capacitor before it is empty.
+       faster ($E_d > E_a$), which shortens the on-time after a neuron's capacitor discharges.
+    4. **Residual Ag clusters** (the device's short-term memory): a filament that carries a
+       discharge does not vanish atom by atom; Joule heating breaks it up into Ag nanoclusters
+       that stay in the switching layer and disperse only slowly, by interfacial-energy-driven
+       diffusion (Z. Wang et al. 2017 observe the Ag bridge breaking up into nanoparticles
+       after the bias is removed, driven by interfacial energy, and a relaxation that
+       depends on the pulse history; Ag inclusions in a dielectric act as sources of
+       mobile Ag$^+$, Yang et al. 2014). The state $n \in [0, 1)$ is the fraction of
+       cluster-occupied sites; it fills in proportion to the Joule energy dissipated in the
+       filament (fragmentation energy $E_f$) and empties with lifetime $\tau_c$. The clusters
+       raise the density of mobile Ag$^+$ available to the next set, so the hopping flux is
+       multiplied by $1 + \beta n$: the next threshold is lower as long as $n$ has not relaxed.
+       This is why the first spike of a LIF neuron needs more input pulses than the later ones
+       (L. Wang et al., Fig. 3f). With $\beta = 0$ (the class default) the model has no memory
+       beyond the gap itself.
 
     $$\frac{dg}{dt} = -\frac{v_h}{1 + v_h/v_{max}}
-        \big(1 - e^{-(g - g_\min)/\lambda}\big) + \nu_d e^{-E_d/k_BT}(L - g)$$
+        \big(1 - e^{-(g - g_\min)/\lambda}\big) + \nu_d e^{-E_d/k_BT}(L - g),
+        \qquad v_h = (1 + \beta n)\, v_0 e^{-E_a/k_BT}\sinh\frac{q a |V|}{2 g k_B T}$$
+
+    $$\frac{dn}{dt} = (1 - n)\frac{I V}{E_f} - \frac{n}{\tau_c}$$
 
     $$I = \big(G_m + G_f e^{-(g - g_\min)/\lambda}\big)\,V_{nl}\sinh(V/V_{nl})$$
 
     **Units:** lengths m, conductances S, voltages V, energies eV, rates 1/s, velocities m/s,
-    thermal resistance K/W, heat capacity J/K, temperature K.
+    thermal resistance K/W, heat capacity J/K, temperature K, fragmentation energy J, cluster
+    lifetime s; `residual` and `cluster_gain` are dimensionless.
 
     The ZnO preset (`zno_wang2022`) is calibrated to the Pt/Ag/ZnO/Pt device of L. Wang et al.;
     see its docstring for which figure fixes which value.
@@ -66,6 +92,8 @@ class DiffusiveMemristor(AbstractDevice):
       IEEE Trans. Electron Devices 58, 1352 (2011), doi:10.1109/TED.2011.2116120.
     - S. Menzel et al., "Physics of the switching kinetics in resistive memories",
       Adv. Funct. Mater. 25, 6306 (2015), doi:10.1002/adfm.201500825.
+    - Y. Yang et al., "Electrochemical dynamics of nanoscale metallic inclusions in
+      dielectrics", Nat. Commun. 5, 4232 (2014), doi:10.1038/ncomms5232.
     - L. Wang et al., "Leaky integrate-and-fire and oscillation neurons based on ZnO diffusive
       memristors for spiking neural networks".
     """
@@ -85,6 +113,9 @@ class DiffusiveMemristor(AbstractDevice):
     r_th: Float[Array, ""] = _arr()  # K/W, thermal resistance to the ambient
     c_th: Float[Array, ""] = _arr()  # J/K, heat capacity of the filament region
     t_ambient: Float[Array, ""] = _arr()  # K
+    cluster_gain: Float[Array, ""] = eqx.field(default=0.0, converter=jnp.asarray)  # 1, beta
+    cluster_lifetime: Float[Array, ""] = eqx.field(default=1e-2, converter=jnp.asarray)  # s, tau_c
+    cluster_yield: Float[Array, ""] = eqx.field(default=1.0, converter=jnp.asarray)  # 1, eta
 
     def __check_init__(self):
         for name, unit in [
@@ -102,9 +133,12 @@ class DiffusiveMemristor(AbstractDevice):
             ("r_th", "K/W"),
             ("c_th", "J/K"),
             ("t_ambient", "K"),
+            ("cluster_lifetime", "s"),
+            ("cluster_yield", ""),
         ]:
             require_in_range(getattr(self, name), name, low=0.0, unit=unit)
         require_in_range(self.gap_min, "gap_min", low=0.0, unit="m")
+        require_in_range(self.cluster_gain, "cluster_gain", low=0.0, open_low=False)
         try:
             if float(self.gap_min) >= float(self.thickness):
                 raise ValueError(
@@ -115,10 +149,14 @@ class DiffusiveMemristor(AbstractDevice):
             pass
 
     def init_state(self) -> DiffusiveState:
-        return DiffusiveState(gap=self.thickness, temperature=self.t_ambient)
+        return DiffusiveState(
+            gap=self.thickness, temperature=self.t_ambient, residual=jnp.zeros_like(self.thickness)
+        )
 
     def state_scale(self) -> DiffusiveState:
-        return DiffusiveState(gap=self.thickness, temperature=self.t_ambient)
+        return DiffusiveState(
+            gap=self.thickness, temperature=self.t_ambient, residual=jnp.ones_like(self.thickness)
+        )
 
     def conductance(self, state: DiffusiveState) -> Float[Array, ""]:
         """Small-signal conductance at zero bias (S)."""
@@ -139,13 +177,17 @@ class DiffusiveMemristor(AbstractDevice):
         kt = BOLTZMANN_EV * state.temperature  # eV (= thermal voltage in V)
         gap = state.gap
         field_term = self.hop_length * jnp.abs(v) / (2 * gap * kt)
-        hop = self.drift_velocity * safe_exp(-self.e_drift / kt) * safe_sinh(field_term)
+        supply = 1 + self.cluster_gain * state.residual  # residual Ag raises the mobile Ag+ density
+        hop = supply * self.drift_velocity * safe_exp(-self.e_drift / kt) * safe_sinh(field_term)
         drift = hop / (1 + hop / self.v_max)  # hopping and Ag+ supply in series
         window = -jnp.expm1(-(gap - self.gap_min) / self.tunnel_length)
         dissolve = self.dissolution_rate * safe_exp(-self.e_dissolution / kt)
         dgap = -drift * window + dissolve * (self.thickness - gap)
         heat = self.power(state, v) - (state.temperature - self.t_ambient) / self.r_th
-        return DiffusiveState(gap=dgap, temperature=heat / self.c_th)
+        opening = dgap / (self.thickness - self.gap_min)  # 1/s, > 0 while the filament ruptures
+        rupture = 0.5 * (opening + jnp.sqrt(opening**2 + _RUPTURE_SMOOTHING**2))  # smooth max(., 0)
+        dres = (1 - state.residual) * self.cluster_yield * rupture - state.residual / self.cluster_lifetime
+        return DiffusiveState(gap=dgap, temperature=heat / self.c_th, residual=dres)
 
     def relaxation_time(self, temperature=None) -> Float[Array, ""]:
         """Time constant of filament dissolution at zero bias (s)."""
@@ -178,6 +220,9 @@ def zno_wang2022(**overrides) -> DiffusiveMemristor:
     | `r_th` | 3e5 K/W | *phys*: nanoscale filament (1e5-1e6 K/W) |
     | `c_th` | 3e-14 J/K | *phys*: thermal time ~10 ns |
     | `t_ambient` | 300 K | room temperature |
+    | `cluster_gain` | 5 | Fig. 3f: first LIF spike needs more pulses than later ones (28 vs 26 at 200 us), kept small enough for Fig. 4b (2 V end) |
+    | `cluster_lifetime` | 10 ms | *phys*: cluster dispersal slower than filament dissolution (2.5 ms), Z. Wang et al. 2017; fits Fig. 3f with Fig. 4b |
+    | `fragmentation_energy` | 1 nJ | *phys*: of the order of the Joule energy of one spike (C V_th^2 / 2 ~ 0.9 nJ, Fig. 4), so one spike leaves n ~ 0.6 |
 
     Measured with the DC sweep of `experiments/zno_neuron` (5 mV steps, 20 ms per step,
     10 uA compliance): V_th 0.175 V, V_hold 0.105 V, 131 MOhm at 0.14 V, on/off 1.3e4.
@@ -198,6 +243,9 @@ def zno_wang2022(**overrides) -> DiffusiveMemristor:
         r_th=3e5,
         c_th=3e-14,
         t_ambient=300.0,
+        cluster_gain=5.0,
+        cluster_lifetime=10e-3,
+        cluster_yield=1.0,
     )
     params.update(overrides)
     return DiffusiveMemristor(**params)
