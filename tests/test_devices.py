@@ -178,3 +178,24 @@ def test_joule_heating_steady_state():
 def test_bad_device_parameters(field, value, match):
     with pytest.raises(ValueError, match=match):
         md.zno_wang2022(**{field: value})
+
+
+@pytest.mark.parametrize("gap", [-2e-9, 0.0, 1e-9])
+@pytest.mark.parametrize("temperature", [-50.0, 0.0, 300.0])
+def test_rate_and_jacobian_finite_on_trial_states(gap, temperature):
+    """A Newton iterate may overshoot to an unphysical state (gap <= 0, T <= 0). The vector
+    field and its Jacobian must stay finite there, or the implicit-function gradient of even a
+    rejected step is NaN (this once stalled solves and broke gradients w.r.t. `e_drift`)."""
+    dev = md.zno_wang2022()
+    state = md.DiffusiveState(gap=jnp.asarray(gap), temperature=jnp.asarray(temperature))
+
+    def f(s, v):
+        r = dev.rate(0.0, s, v)
+        return jnp.stack([r.gap, r.temperature, dev.current(s, v)])
+
+    for v in (0.0, 0.1, 2.0):
+        jac = jax.jacfwd(f)(state, jnp.asarray(v))
+        assert np.all(np.isfinite(np.asarray(f(state, jnp.asarray(v)))))
+        assert all(np.all(np.isfinite(np.asarray(x))) for x in jax.tree.leaves(jac))
+        pgrad = eqx.filter_grad(lambda d: jnp.sum(jnp.stack(jax.tree.leaves(d.rate(0.0, state, v)))))(dev)
+        assert all(np.all(np.isfinite(np.asarray(x))) for x in jax.tree.leaves(pgrad))

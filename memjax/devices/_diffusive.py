@@ -175,15 +175,19 @@ class DiffusiveMemristor(AbstractDevice):
 
     def rate(self, t, state: DiffusiveState, v: Voltage) -> DiffusiveState:
         del t
-        kt = BOLTZMANN_EV * state.temperature  # eV (= thermal voltage in V)
-        gap = state.gap
+        # Floors that only ever act on unphysical trial states (a Newton iterate can overshoot
+        # to T <= 0 or gap <= 0): they keep the vector field AND its Jacobian finite there.
+        # Without them d(1/T)/dT = inf meets a clipped exp's zero derivative and gives NaN,
+        # which poisons the implicit-function gradient of even a rejected step.
+        kt = BOLTZMANN_EV * jnp.maximum(state.temperature, 1.0)  # eV (= thermal voltage in V)
+        gap = jnp.maximum(state.gap, 0.5 * self.gap_min)
         field_term = self.hop_length * jnp.abs(v) / (2 * gap * kt)
         supply = 1 + self.cluster_gain * state.residual  # residual Ag raises the mobile Ag+ density
         hop = supply * self.drift_velocity * safe_exp(-self.e_drift / kt) * safe_sinh(field_term)
         drift = hop / (1 + hop / self.v_max)  # hopping and Ag+ supply in series
         window = -jnp.expm1(-(gap - self.gap_min) / self.tunnel_length)
         dissolve = self.dissolution_rate * safe_exp(-self.e_dissolution / kt)
-        dgap = -drift * window + dissolve * (self.thickness - gap)
+        dgap = -drift * window + dissolve * (self.thickness - state.gap)
         heat = self.power(state, v) - (state.temperature - self.t_ambient) / self.r_th
         opening = dgap / (self.thickness - self.gap_min)  # 1/s, > 0 while the filament ruptures
         rupture = 0.5 * (opening + jnp.sqrt(opening**2 + _RUPTURE_SMOOTHING**2))  # smooth max(., 0)
