@@ -10,10 +10,11 @@ import memjax.devices as md
 
 
 def random_states(dev, key, n=16):
-    k1, k2 = jr.split(key)
+    k1, k2, k3 = jr.split(key, 3)
     gap = jr.uniform(k1, (n,), minval=float(dev.gap_min), maxval=float(dev.thickness))
     temp = jr.uniform(k2, (n,), minval=280.0, maxval=800.0)
-    return md.DiffusiveState(gap=gap, temperature=temp)
+    residual = jr.uniform(k3, (n,), minval=0.0, maxval=1.0)
+    return md.DiffusiveState(gap=gap, temperature=temp, residual=residual)
 
 
 def test_pinched_hysteresis_zero_crossing(getkey):
@@ -58,6 +59,42 @@ def test_relaxation_is_dissolution_closed_form():
     gap = np.asarray(sol.ys.devices[0].gap)
     exact = 4e-9 - (4e-9 - 2e-9) * np.exp(-np.asarray(ts) / tau)
     np.testing.assert_allclose(gap, exact, rtol=1e-7)
+
+
+def test_residual_clusters_relax_closed_form():
+    """At V = 0 with the gap open the cluster fraction obeys a linear ODE, dn/dt = a(1 - n) - n/tau_c
+    (a: the smoothing floor of the rupture feed): exponential relaxation to a ~5e-3 floor."""
+    dev = md.zno_wang2022()
+    tau_c = float(dev.cluster_lifetime)
+    s0 = md.DiffusiveState(gap=dev.thickness, temperature=dev.t_ambient, residual=jnp.asarray(0.6))
+    a = (float(dev.rate(0.0, s0, jnp.asarray(0.0)).residual) + 0.6 / tau_c) / 0.4
+    k = a + 1 / tau_c
+    n_inf = a / k
+    assert 0 < n_inf < 1e-2
+    circ = mc.Circuit(
+        n_nodes=1,
+        capacitors=(mc.Capacitor(1e-12, 0),),
+        resistors=(mc.Resistor(1.0, 0),),  # node held at 0 V
+        devices=(mc.DeviceBranch(dev, 0),),
+    )
+    y0 = eqx.tree_at(lambda y: y.devices[0].residual, circ.init_state(), jnp.asarray(0.6))
+    ts = jnp.linspace(0, 3 * tau_c, 7)
+    sol = mc.simulate(circ, 0.0, 3 * tau_c, y0=y0, ts=ts, rtol=1e-10, atol=1e-12)
+    exact = n_inf + (0.6 - n_inf) * np.exp(-k * np.asarray(ts))
+    np.testing.assert_allclose(np.asarray(sol.ys.devices[0].residual), exact, rtol=1e-7)
+    np.testing.assert_allclose(np.asarray(sol.ys.devices[0].gap), float(dev.thickness), rtol=1e-12)
+
+
+def test_residual_clusters_speed_up_the_set():
+    """Clusters multiply the hopping flux by 1 + cluster_gain * n; a closing gap feeds no clusters."""
+    dev = md.zno_wang2022()
+    v = jnp.asarray(0.2)
+    s = lambda n: md.DiffusiveState(gap=jnp.asarray(3e-9), temperature=jnp.asarray(300.0), residual=jnp.asarray(n))
+    no_mem = md.zno_wang2022(cluster_gain=0.0)
+    r0, r1 = dev.rate(0.0, s(0.0), v), dev.rate(0.0, s(0.5), v)
+    assert float(r1.gap) < float(r0.gap) < 0  # closing, faster with clusters
+    np.testing.assert_allclose(float(r0.gap), float(no_mem.rate(0.0, s(0.5), v).gap), rtol=1e-12)
+    assert float(r1.residual) < 0 and abs(float(r1.residual) + 0.5 / float(dev.cluster_lifetime)) < 1e-2
 
 
 def test_dc_sweep_thresholds_and_compliance():
@@ -134,6 +171,8 @@ def test_joule_heating_steady_state():
         ("c_th", 0.0, "c_th"),
         ("r_th", float("nan"), "r_th"),
         ("gap_min", 5e-9, "gap_min"),
+        ("cluster_gain", -1.0, "cluster_gain"),
+        ("cluster_lifetime", 0.0, "cluster_lifetime"),
     ],
 )
 def test_bad_device_parameters(field, value, match):

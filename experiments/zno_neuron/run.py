@@ -216,6 +216,7 @@ def exp_lif(dev, out, quick):
         "first_spike_pulses": first,
         "later_spike_pulses_mean": later_mean,
         "later_spike_pulses_std": later_std,
+        "first_minus_later": [float(f - l) if np.isfinite(l) else None for f, l in zip(first, later_mean)],
         "solver_ok": bool(np.all(np.asarray(res) == 0)),
         "pass": {"monotone_decreasing": monotone, "first_needs_more": first_more},
     }
