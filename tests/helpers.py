@@ -6,7 +6,7 @@ import memjax.devices as md
 
 
 def zno_neuron(v_in=0.8, c=47e-9, r=1e6, device=None):
-    device = md.zno_wang2022() if device is None else device
+    device = md.zno_wang2022(cluster_memory=True) if device is None else device
     return mc.series_rc_neuron(device, capacitance=c, resistance=r, drive=mc.Constant(v_in))
 
 

@@ -56,7 +56,7 @@ def test_state_stays_in_window_and_oscillates():
     dev = circ.devices[0].device
     gap = np.asarray(sol.ys.gap)
     assert gap.min() >= float(dev.gap_min) * (1 - 1e-6)
-    assert gap.max() <= float(dev.thickness) * (1 + 1e-6)  # solver tolerance
+    assert gap.max() <= float(dev.thickness) * (1 + 1e-5)  # solver tolerance (rtol 1e-6)
     assert np.asarray(sol.ys.temperature).min() >= 300.0 - 1e-6
     n = int(mc.spike_count(gap, float((dev.thickness + dev.gap_min) / 2)))
     assert 4 <= n <= 6  # ~190 Hz for 30 ms
@@ -106,7 +106,7 @@ def test_gradient_through_switching_matches_fd():
 @pytest.mark.slow
 def test_frequency_gradient_matches_fd():
     """d(oscillation frequency)/d(C, hop_length) through event-located spikes, rtol 1e-3."""
-    dev = md.zno_wang2022()
+    dev = md.zno_wang2022(cluster_memory=True)
     mid = (dev.thickness + dev.gap_min) / 2
 
     def freq(c, ea):
@@ -143,9 +143,9 @@ def test_bad_circuit_input(build, match):
 
 def test_bad_runtime_input():
     with pytest.raises(ValueError, match="1-D"):
-        mc.dc_sweep(md.zno_wang2022(), jnp.zeros((3, 2)), 0.01)
+        mc.dc_sweep(md.zno_wang2022(cluster_memory=True), jnp.zeros((3, 2)), 0.01)
     with pytest.raises(Exception, match="voltages"):
-        mc.dc_sweep(md.zno_wang2022(), jnp.asarray([0.0, jnp.nan]), 0.01)
+        mc.dc_sweep(md.zno_wang2022(cluster_memory=True), jnp.asarray([0.0, jnp.nan]), 0.01)
     circ = zno_neuron()
     y0 = eqx.tree_at(lambda y: y.v, circ.init_state(), jnp.asarray([jnp.inf]))
     with pytest.raises(Exception, match="y0.v"):

@@ -467,7 +467,7 @@ def main(argv=None):
     ap.add_argument("--only", default=",".join(EXPERIMENTS))
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    dev = md.zno_wang2022()
+    dev = md.zno_wang2022(cluster_memory=True)
     key = jr.key(SEED)
     k_var, k_scale = jr.split(key)
     only = [s for s in args.only.split(",") if s]
