@@ -244,11 +244,11 @@ def zno_wang2022(*, cluster_memory: bool = False, **overrides) -> DiffusiveMemri
     | `cluster_lifetime` | 10 ms | *phys*: cluster dispersal slower than filament dissolution (2.5 ms), Z. Wang et al. 2017; fits Fig. 3f together with Fig. 4b |
     | `cluster_yield` | 1 | *phys*: the Ag of a rupturing filament stays in the gap region as clusters (with `cluster_gain`, only the product matters at small n) |
 
-    Measured with the DC sweep of `experiments/zno_neuron` (5 mV steps, 20 ms per step,
-    10 uA compliance): V_th 0.18 V, V_hold 0.11 V, 136 MOhm at 0.14 V, on/off 1.3e4 (1.2e6
-    without compliance). Neurons (quick mode of `experiments/zno_neuron`): oscillator
-    42.7 / 74.3 / 194 Hz at 0.5 / 0.8 / 2 V, 0.88 nJ per spike at 0.5 V; LIF pulses to fire,
-    first / later mean, 29 / 26.5, 15 / 13.0, 12 / 10.4, 10 / 8.6 for 200 / 400 / 500 / 600 us.
+    Measured with `cluster_memory=True` (quick mode of `experiments/zno_neuron`; DC sweep in
+    5 mV steps, 20 ms per step, 10 uA compliance): V_th 0.18 V, V_hold 0.11 V, 137 MOhm at
+    0.14 V, on/off 1.3e4 (1.2e6 without compliance); oscillator 41.6 / 72.0 / 190 Hz at
+    0.5 / 0.8 / 2 V, 0.91 nJ per spike at 0.5 V; LIF pulses to fire, first / later mean,
+    29 / 27.5, 15 / 13.3, 12 / 10.6, 10 / 8.9 for 200 / 400 / 500 / 600 us.
     """
     params = dict(
         thickness=4e-9,
