@@ -197,7 +197,7 @@ def nbo2_kumar2020(**overrides) -> MottMemristor:
     | `imt_width` | 10 K | *phys*: a sharp first-order transition broadened over the channel |
     | `tau_imt` | 1 ns | *phys*: electronic/structural transition time (Pickett & Williams 2012: sub-ns switching) |
     | `r_th` | 1e6 K/W | *cal*: threshold power ~40 uW and the transition (770 K rise) at ~3 mA; nanoscale channels have 1e5-1e7 K/W |
-    | `c_th` | 5e-16 J/K | *phys*: 3e6 J/(m^3 K) x (pi (50 nm)^2 x 20 nm) channel volume; R_th C_th = 0.5 ns |
+    | `c_th` | 1e-15 J/K | *phys*: 3e6 J/(m^3 K) x (pi (50 nm)^2 x 20 nm) = 4.7e-16 J/K for the channel alone, about doubled by the heated surrounding oxide; R_th C_th = 1 ns (the thermal switching time above) |
     | `t_ambient` | 300 K | room temperature |
     """
     params = dict(
