@@ -62,6 +62,7 @@ from jaxtyping import Array, ArrayLike, Float
 
 from .._custom_types import PRNGKey
 from ..devices._base import require_in_range
+from ..devices._noise import read_noise as _device_read_noise
 
 
 def _arr():
@@ -340,10 +341,8 @@ def stuck_devices(
 
 def read_noise(conductance: Float[ArrayLike, "..."], sigma: float, *, key: PRNGKey) -> Float[Array, "..."]:
     r"""Cycle-to-cycle read noise: the conductance seen by one read, $G (1 + \sigma \xi)$, clipped
-    at 0 (S). Draw a fresh key per read."""
-    require_in_range(sigma, "sigma", low=0.0, open_low=False)
-    g = jnp.asarray(conductance)
-    return jnp.maximum(g * (1.0 + sigma * jr.normal(key, g.shape, g.dtype)), 0.0)
+    at 0 (S): `memjax.devices.read_noise` applied to a conductance. Draw a fresh key per read."""
+    return jnp.maximum(_device_read_noise(conductance, sigma, key=key), 0.0)
 
 
 def ir_drop_estimate(r: float, i_device: float, n: int) -> float:
