@@ -11,10 +11,9 @@ the 5 x 4 digit task under pixel noise and MNIST with rows fed in time.
 Writes PNG figures, `metrics.json` (after every sub-experiment) and `summary.md`.
 """
 
-import argparse
 import functools
-import json
 import os
+import sys
 import time
 
 import jax
@@ -37,6 +36,11 @@ import memjax.data as mdata  # noqa: E402
 import memjax.devices as md  # noqa: E402
 import memjax.networks as mn  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _study import logger, run_study, save_figure  # noqa: E402
+
+log = logger("crossbar_reservoir")
+
 
 SEED = 7
 R_CELL = 1.0  # Ohm per cell segment (review's example)
@@ -50,14 +54,6 @@ PUBLISHED = {
 }
 
 
-def log(msg):
-    print(f"[crossbar_reservoir] {msg}", flush=True)
-
-
-def save(fig, out, name):
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, name), dpi=120)
-    plt.close(fig)
 
 
 def rel_err(a, b):
@@ -107,7 +103,7 @@ def exp_ir_drop(out, quick):
     ax.axhline(0.082, color="gray", lw=0.5)
     ax.set(xlabel="array size N", ylabel="column IR drop (V)", title=f"r = {R_CELL} Ω/cell, 10 µA/device")
     ax.legend(fontsize=8)
-    save(fig, out, "ir_drop.png")
+    save_figure(fig, out, "ir_drop.png")
     return {
         "rows": rows,
         "ir_drop_128_estimate_V": r128["estimate_V"],
@@ -160,7 +156,7 @@ def exp_size_and_tiles(out, quick, key):
     axs[0].legend(fontsize=8)
     axs[1].loglog(tiles, [x["rel_err"] for x in tile_rows], "o-")
     axs[1].set(xlabel="tile size T (T x T arrays)", ylabel="relative MVM error", title=f"{big} x {big} matrix, r = {R_CELL} Ω")
-    save(fig, out, "mvm_error_size_tiles.png")
+    save_figure(fig, out, "mvm_error_size_tiles.png")
     slope = float(np.polyfit(np.log([x["n"] for x in size_rows]), np.log([x["rel_err_r1.0"] for x in size_rows]), 1)[0])
     return {
         "size_rows": size_rows,
@@ -210,7 +206,7 @@ def exp_nonideal(out, quick, key):
     ax.bar(range(len(vals)), vals, yerr=[0] + [cases[c][1] for c in cases], color="tab:blue")
     ax.set_xticks(range(len(vals)), names, rotation=60, ha="right", fontsize=7)
     ax.set(yscale="log", ylabel="relative MVM error", title="128 x 128 crossbar non-idealities")
-    save(fig, out, "nonidealities.png")
+    save_figure(fig, out, "nonidealities.png")
     return {"n": n, "n_draws": n_draws, "wire_only_r1": wire, "cases_mean_std": cases}
 
 
@@ -289,7 +285,7 @@ def exp_trained_layer(out, quick, key):
     ax.bar(range(len(accs)), accs)
     ax.set_xticks(range(len(accs)), names, rotation=60, ha="right", fontsize=7)
     ax.set(ylim=(min(accs) - 0.05, 1.0), ylabel="test accuracy", title=f"MNIST linear layer in a 784x20 differential crossbar ({n_test} test images)")
-    save(fig, out, "trained_layer.png")
+    save_figure(fig, out, "trained_layer.png")
     return {
         "n_train": n_train,
         "n_test": n_test,
@@ -340,7 +336,7 @@ def exp_reservoir_digits(out, quick, key):
         axs[2].errorbar(ps, [r[name] for r in rows], yerr=[r[name + "_std"] for r in rows], fmt=st, label=name, capsize=2)
     axs[2].set(xlabel="pixel flip probability", ylabel="test accuracy", title="10 digits, 5 devices, 5->10 readout")
     axs[2].legend(fontsize=8)
-    save(fig, out, "reservoir_digits.png")
+    save_figure(fig, out, "reservoir_digits.png")
     return {
         "clean_accuracy_10_patterns": clean_acc,
         "n_train": n,
@@ -405,12 +401,11 @@ def exp_reservoir_mnist(out, quick, key):
     ax.set_xticks(range(len(accs)), names, rotation=20, ha="right", fontsize=7)
     ax.set(ylim=(0.5, 1.0), ylabel="test accuracy", title=f"MNIST reservoir ({n_train} train / {n_test} test)")
     ax.legend(fontsize=8)
-    save(fig, out, "reservoir_mnist.png")
+    save_figure(fig, out, "reservoir_mnist.png")
     return {"n_train": n_train, "n_test": n_test, "configs": out_rows, "pixel_baseline_accuracy": base_acc}
 
 
 # ---------------------------------------------------------------------------------------------
-EXPERIMENTS = ["ir_drop", "size_tiles", "nonideal", "trained_layer", "reservoir_digits", "reservoir_mnist"]
 
 
 def summary_md(m):
@@ -460,43 +455,17 @@ def summary_md(m):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="results/crossbar_reservoir")
-    ap.add_argument("--quick", action="store_true", help="smaller sizes (CI)")
-    ap.add_argument("--only", default=",".join(EXPERIMENTS))
-    args = ap.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    only = [s for s in args.only.split(",") if s]
-    for s in only:
-        if s not in EXPERIMENTS:
-            raise SystemExit(f"unknown experiment {s!r}; choose from {EXPERIMENTS}")
-    key = jr.key(SEED)
-    keys = dict(zip(EXPERIMENTS, jr.split(key, len(EXPERIMENTS))))
-    path = os.path.join(args.out, "metrics.json")
-    metrics = json.load(open(path)) if os.path.exists(path) else {}
-    if metrics.get("quick") not in (None, args.quick):
-        metrics = {}  # never mix quick and full figures
-    fns = {
-        "ir_drop": lambda: exp_ir_drop(args.out, args.quick),
-        "size_tiles": lambda: exp_size_and_tiles(args.out, args.quick, keys["size_tiles"]),
-        "nonideal": lambda: exp_nonideal(args.out, args.quick, keys["nonideal"]),
-        "trained_layer": lambda: exp_trained_layer(args.out, args.quick, keys["trained_layer"]),
-        "reservoir_digits": lambda: exp_reservoir_digits(args.out, args.quick, keys["reservoir_digits"]),
-        "reservoir_mnist": lambda: exp_reservoir_mnist(args.out, args.quick, keys["reservoir_mnist"]),
+    names = ["ir_drop", "size_tiles", "nonideal", "trained_layer", "reservoir_digits", "reservoir_mnist"]
+    keys = dict(zip(names, jr.split(jr.key(SEED), len(names))))
+    experiments = {
+        "ir_drop": lambda a: exp_ir_drop(a.out, a.quick),
+        "size_tiles": lambda a: exp_size_and_tiles(a.out, a.quick, keys["size_tiles"]),
+        "nonideal": lambda a: exp_nonideal(a.out, a.quick, keys["nonideal"]),
+        "trained_layer": lambda a: exp_trained_layer(a.out, a.quick, keys["trained_layer"]),
+        "reservoir_digits": lambda a: exp_reservoir_digits(a.out, a.quick, keys["reservoir_digits"]),
+        "reservoir_mnist": lambda a: exp_reservoir_mnist(a.out, a.quick, keys["reservoir_mnist"]),
     }
-    for name in only:
-        t0 = time.perf_counter()
-        log(f"{name} ...")
-        metrics[name] = fns[name]()
-        metrics[name]["wall_s"] = time.perf_counter() - t0
-        metrics["quick"] = args.quick
-        log(f"{name} done in {metrics[name]['wall_s']:.1f} s: {metrics[name].get('pass', '')}")
-        with open(path, "w") as fh:  # after every experiment: nothing computed is lost
-            json.dump(metrics, fh, indent=2)
-    with open(os.path.join(args.out, "summary.md"), "w") as fh:
-        fh.write(summary_md(metrics))
-    print(summary_md(metrics))
-    return metrics
+    return run_study("crossbar_reservoir", __doc__, experiments, summary_md, argv=argv)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,6 @@ firing statistics, population coding, representation error and stochastic resona
 Writes PNG figures, `metrics.json` (written after every sub-experiment) and `summary.md`.
 """
 
-import argparse
-import json
 import math
 import os
 import sys
@@ -26,23 +24,18 @@ import numpy as np  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path[:0] = [os.path.dirname(__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
 import memjax.devices as md  # noqa: E402
 import memjax.neurons as mn  # noqa: E402
 import memjax.parallel as mp  # noqa: E402
+from _study import logger, run_study, save_figure  # noqa: E402
+
+log = logger("perovskite_population")
 from config import (  # noqa: E402
     DEVICE, DT, FIG3D, FIRING, POPULATION, PROTOCOLS, PUBLISHED, RESONANCE, SEED, T_CONDITION,
 )
 
 
-def log(msg):
-    print(f"[perovskite_population] {msg}", flush=True)
-
-
-def save(fig, out, name):
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, name), dpi=120)
-    plt.close(fig)
 
 
 def ks_exponential(x):
@@ -145,7 +138,7 @@ def exp_device(dev, out, quick, key):
     axs[1].semilogy(t_read * 1e3, np.asarray(r_curves).T[:, :10], lw=0.7)
     axs[1].axhline(0.5 / float(dev.g_hrs), color="k", ls="--", lw=0.7)
     axs[1].set(xlabel="t after bias removed (ms)", ylabel="R (Ohm)", xlim=(0, 600), title=f"recovery {np.nanmean(t_back) * 1e3:.0f} ms (max {np.nanmax(t_back) * 1e3:.0f})")
-    save(fig, out, "device.png")
+    save_figure(fig, out, "device.png")
     return {
         "sweep_rate_V_per_s": step / cfg["sweep_dwell"],
         "r_hrs_0p1V_ohm": r_hrs,
@@ -228,7 +221,7 @@ def exp_firing(dev, out, quick, key):
     axs[2].bar(range(len(names)), [p[k] for k in names])
     axs[2].set_xticks(range(len(names)), names, rotation=30, fontsize=8)
     axs[2].set(ylabel="firing probability per pulse", title="Fig. 4 / S10 protocols")
-    save(fig, out, "firing.png")
+    save_figure(fig, out, "firing.png")
     e_lo, e_hi = PUBLISHED["energy_pJ"]
     return {
         "n_neurons": n,
@@ -282,7 +275,7 @@ def exp_population(dev, out, quick, key):
     axs[2].step(np.arange(1, n_p + 1), code_det, where="post", label="deterministic")
     axs[2].set(xlabel="pulse", ylabel="cumulative population spikes", title="population code (Fig. 3c)")
     axs[2].legend()
-    save(fig, out, "population.png")
+    save_figure(fig, out, "population.png")
     inc_det = np.diff(np.concatenate([[0], code_det]))
     inc_sto = np.diff(np.concatenate([[0], code_sto]))
     return {
@@ -377,7 +370,7 @@ def exp_fig3d(dev, out, quick, key):
         ax.axvline(crossing, color="k", ls=":", lw=0.8)
     ax.set(xscale="log", xlabel="population size", ylabel="representation error (pulses)", title=f"Fig. 3d ({n_sims} simulations/point): crossing at {crossing}")
     ax.legend()
-    save(fig, out, "fig3d.png")
+    save_figure(fig, out, "fig3d.png")
     lo, hi = PUBLISHED["crossing_accept"]
     return {
         "n_sims": n_sims,
@@ -444,7 +437,7 @@ def exp_resonance(dev, out, quick, key):
     axs[0].legend()
     axs[1].set(xlabel="noise σ (V)", ylabel="spikes / neuron / window")
     axs[1].legend(fontsize=6)
-    save(fig, out, "resonance.png")
+    save_figure(fig, out, "resonance.png")
     peaks = {}
     for size in cfg["sizes"]:
         d = np.asarray(res[str(size)]["dprime"])
@@ -463,7 +456,6 @@ def exp_resonance(dev, out, quick, key):
 
 
 # ---------------------------------------------------------------------------------------------
-EXPERIMENTS = ["device", "firing", "population", "fig3d", "resonance"]
 
 
 def summary_md(m):
@@ -512,34 +504,11 @@ def summary_md(m):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="results/perovskite_population")
-    ap.add_argument("--quick", action="store_true", help="smaller sizes (CI)")
-    ap.add_argument("--only", default=",".join(EXPERIMENTS))
-    args = ap.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
     dev = md.mapbi3_deboer2025()
-    keys = dict(zip(EXPERIMENTS, jr.split(jr.key(SEED), len(EXPERIMENTS))))
-    only = [s for s in args.only.split(",") if s]
-    for s in only:
-        if s not in EXPERIMENTS:
-            raise SystemExit(f"unknown experiment {s!r}; choose from {EXPERIMENTS}")
-    path = os.path.join(args.out, "metrics.json")
-    metrics = json.load(open(path)) if os.path.exists(path) else {}
     fns = {"device": exp_device, "firing": exp_firing, "population": exp_population, "fig3d": exp_fig3d, "resonance": exp_resonance}
-    for name in only:
-        t0 = time.perf_counter()
-        log(f"{name} ...")
-        metrics[name] = fns[name](dev, args.out, args.quick, keys[name])
-        metrics[name]["wall_s"] = time.perf_counter() - t0
-        metrics["quick"] = args.quick
-        log(f"{name} done in {metrics[name]['wall_s']:.1f} s: {metrics[name].get('pass', '')}")
-        with open(path, "w") as fh:  # written after every experiment: nothing computed is lost
-            json.dump(metrics, fh, indent=2)
-    with open(os.path.join(args.out, "summary.md"), "w") as fh:
-        fh.write(summary_md(metrics))
-    print(summary_md(metrics))
-    return metrics
+    keys = dict(zip(fns, jr.split(jr.key(SEED), len(fns))))
+    experiments = {name: (lambda a, fn=fn, k=keys[name]: fn(dev, a.out, a.quick, k)) for name, fn in fns.items()}
+    return run_study("perovskite_population", __doc__, experiments, summary_md, argv=argv)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,6 @@
 Writes PNG figures, `metrics.json` (measured vs published, with pass flags) and `summary.md`.
 """
 
-import argparse
-import json
 import os
 import sys
 import time
@@ -25,14 +23,14 @@ import optax  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path[:0] = [os.path.dirname(__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
 import memjax.circuits as mc  # noqa: E402
 import memjax.devices as md  # noqa: E402
+from _study import logger, run_study, save_figure  # noqa: E402
 from config import IV, LIF, OSC, PUBLISHED, SEED, TOLERANCE, VARIABILITY  # noqa: E402
 
+log = logger("zno_neuron")
 
-def log(msg):
-    print(f"[zno_neuron] {msg}", flush=True)
 
 
 def staircase(v_max, step):
@@ -48,11 +46,6 @@ def thresholds(v, i, i_on=1e-6):
     vh = np.where((dn < i_on).any(), v[n - 1 :][np.argmax(dn < i_on)], np.nan)
     return float(vth), float(vh)
 
-
-def save(fig, out, name):
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, name), dpi=120)
-    plt.close(fig)
 
 
 def within(measured, target, rel):
@@ -83,7 +76,7 @@ def exp_iv(dev, out, quick):
     ax.axvline(vh, color="b", ls="--", lw=0.8)
     ax.set(xlabel="V (V)", ylabel="|I| (A)", title=f"ZnO I-V: V_th={vth:.3f} V, V_hold={vh:.3f} V")
     ax.legend(fontsize=7)
-    save(fig, out, "iv.png")
+    save_figure(fig, out, "iv.png")
     return {
         "v_th": vth,
         "v_hold": vh,
@@ -136,7 +129,7 @@ def exp_variability(dev, out, quick, key):
     axs[0].legend()
     axs[1].errorbar(np.arange(n_dev), dev_mean, yerr=vth.std(1), fmt="o", ms=3)
     axs[1].set(xlabel="device", ylabel="V_th (V)", title=f"d2d CV {cv_d2d:.1%}, c2c CV {cv_c2c:.2%}")
-    save(fig, out, "variability.png")
+    save_figure(fig, out, "variability.png")
     return {
         "n_devices": n_dev,
         "n_cycles": n_cyc,
@@ -195,7 +188,7 @@ def exp_lif(dev, out, quick):
         ax.set_ylabel("V_C (V)")
         ax.text(0.01, 0.8, f"{w * 1e6:.0f} µs pulses", transform=ax.transAxes, fontsize=8)
     ax.set_xlabel("t (ms)")
-    save(fig, out, "lif_traces.png")
+    save_figure(fig, out, "lif_traces.png")
     first = [r["pulses_to_fire"][0] if r["pulses_to_fire"] else np.nan for r in rows]
     later_mean = [float(np.mean(r["pulses_to_fire"][1:])) if len(r["pulses_to_fire"]) > 1 else np.nan for r in rows]
     later_std = [float(np.std(r["pulses_to_fire"][1:])) if len(r["pulses_to_fire"]) > 1 else np.nan for r in rows]
@@ -207,7 +200,7 @@ def exp_lif(dev, out, quick):
     ax.set_xticks(x, [f"{r['width_us']:.0f}" for r in rows])
     ax.set(xlabel="pulse width (µs)", ylabel="pulses to fire", title="LIF neuron (cf. Fig. 3f)")
     ax.legend(fontsize=8)
-    save(fig, out, "lif_pulses_to_fire.png")
+    save_figure(fig, out, "lif_pulses_to_fire.png")
     monotone = bool(np.all(np.diff(mean_all) < 0))
     first_more = bool(all(f > l for f, l in zip(first, later_mean) if np.isfinite(l)))
     return {
@@ -263,7 +256,7 @@ def exp_oscillator(dev, out, quick):
     axs[1].plot([0.5, 0.8, 2.0], [PUBLISHED["f_0p5"], PUBLISHED["f_0p8"], PUBLISHED["f_2p0"]], "ks", label="Wang et al.")
     axs[1].set(xlabel="input (V)", ylabel="frequency (Hz)", title=f"fit {slope:.0f} Hz/V, R²={r2:.3f}")
     axs[1].legend(fontsize=8)
-    save(fig, out, "oscillator.png")
+    save_figure(fig, out, "oscillator.png")
     return {
         "amplitudes_V": list(amps),
         "frequency_Hz": f.tolist(),
@@ -355,7 +348,7 @@ def exp_gradients(dev, out, quick):
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
     ax.semilogy(hist)
     ax.set(xlabel="Adam step", ylabel="(f/f* - 1)²", title=f"tune hop_length: f -> {f_final:.2f} Hz (target {target})")
-    save(fig, out, "tuning.png")
+    save_figure(fig, out, "tuning.png")
     return {
         "frequency_0p8_Hz": float(f0),
         "gradients": rows,
@@ -403,7 +396,7 @@ def exp_scaling(dev, out, quick, key):
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
     ax.hist(counts / duration, bins=30)
     ax.set(xlabel="frequency (Hz) at 1 V", ylabel="circuits", title=f"{n} oscillators, {t_run:.1f} s on {jax.default_backend()}")
-    save(fig, out, "population.png")
+    save_figure(fig, out, "population.png")
     return {
         "n_circuits": n,
         "simulated_time_s": duration,
@@ -418,7 +411,6 @@ def exp_scaling(dev, out, quick, key):
 
 
 # ---------------------------------------------------------------------------------------------
-EXPERIMENTS = ["iv", "variability", "lif", "oscillator", "gradients", "scaling"]
 
 
 def summary_md(m):
@@ -461,45 +453,17 @@ def summary_md(m):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="results/zno_neuron")
-    ap.add_argument("--quick", action="store_true", help="smaller sweeps (CI)")
-    ap.add_argument("--only", default=",".join(EXPERIMENTS))
-    args = ap.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
     dev = md.zno_wang2022(cluster_memory=True)
-    key = jr.key(SEED)
-    k_var, k_scale = jr.split(key)
-    only = [s for s in args.only.split(",") if s]
-    for s in only:
-        if s not in EXPERIMENTS:
-            raise SystemExit(f"unknown experiment {s!r}; choose from {EXPERIMENTS}")
-    path = os.path.join(args.out, "metrics.json")
-    metrics = json.load(open(path)) if os.path.exists(path) else {}
-    for name in only:
-        t0 = time.perf_counter()
-        log(f"{name} ...")
-        if name == "iv":
-            metrics[name] = exp_iv(dev, args.out, args.quick)
-        elif name == "variability":
-            metrics[name] = exp_variability(dev, args.out, args.quick, k_var)
-        elif name == "lif":
-            metrics[name] = exp_lif(dev, args.out, args.quick)
-        elif name == "oscillator":
-            metrics[name] = exp_oscillator(dev, args.out, args.quick)
-        elif name == "gradients":
-            metrics[name] = exp_gradients(dev, args.out, args.quick)
-        elif name == "scaling":
-            metrics[name] = exp_scaling(dev, args.out, args.quick, k_scale)
-        metrics[name]["wall_s"] = time.perf_counter() - t0
-        metrics["quick"] = args.quick
-        log(f"{name} done in {metrics[name]['wall_s']:.1f} s: {metrics[name].get('pass', '')}")
-        with open(path, "w") as fh:  # written after every experiment: nothing computed is lost
-            json.dump(metrics, fh, indent=2)
-    with open(os.path.join(args.out, "summary.md"), "w") as fh:
-        fh.write(summary_md(metrics))
-    print(summary_md(metrics))
-    return metrics
+    k_var, k_scale = jr.split(jr.key(SEED))
+    experiments = {
+        "iv": lambda a: exp_iv(dev, a.out, a.quick),
+        "variability": lambda a: exp_variability(dev, a.out, a.quick, k_var),
+        "lif": lambda a: exp_lif(dev, a.out, a.quick),
+        "oscillator": lambda a: exp_oscillator(dev, a.out, a.quick),
+        "gradients": lambda a: exp_gradients(dev, a.out, a.quick),
+        "scaling": lambda a: exp_scaling(dev, a.out, a.quick, k_scale),
+    }
+    return run_study("zno_neuron", __doc__, experiments, summary_md, argv=argv)
 
 
 if __name__ == "__main__":
