@@ -39,8 +39,14 @@ def dc_sweep(
     current as a Keithley-type SMU does. The state is carried across steps (a `lax.scan` of
     diffrax solves, one per step), so thresholds depend on the sweep rate as in a measurement.
 
-    **Returns:** `(current, device_voltage, states)`: currents (A) and device voltages (V) at
-    the end of each step, and the device states stacked over steps.
+    Each step is its own diffrax solve (Kvaerno5, Newton with the Cauchy termination test),
+    started from the previous step's end state; a step that fails (e.g. `max_steps` exhausted
+    inside an abrupt switching event) does not raise: its result code says so.
+
+    **Returns:** `(current, device_voltage, states, num_steps, result)`, each stacked over the
+    voltage steps: currents (A) and device voltages (V) at the end of each step, the device
+    states, the number of solver steps taken, and the diffrax result code (0 = successful;
+    check `(result == 0).all()`).
     """
     voltages = check_finite(jnp.asarray(voltages), "voltages")
     if voltages.ndim != 1:
