@@ -20,6 +20,7 @@ import equinox as eqx  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import jax.random as jr  # noqa: E402
 import matplotlib  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 matplotlib.use("Agg")
@@ -453,6 +454,8 @@ def exp_bcm(out, quick):
     axs[1].loglog(fp, th, "o-", label="crossover θ (memjax)")
     axs[1].loglog(fp, fp, "k--", lw=0.8, label="θ = prior rate")
     axs[1].set(xlabel="priming rate (Hz)", ylabel="crossover rate θ (Hz)", title="sliding threshold")
+    for axis in (axs[1].xaxis, axs[1].yaxis):
+        axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axs[1].legend(fontsize=8)
     save(fig, out, "bcm_rate_dependence.png")
     none = res["histories"].get("none")
