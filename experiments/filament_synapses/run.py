@@ -1,4 +1,6 @@
-"""Filament-growth synapses: set/reset physics, emergent STDP, LTP/LTD and short-term plasticity.
+"""Filament-growth synapses: set/reset physics, emergent STDP, LTP/LTD and short-term plasticity;
+BCM-like rate-dependent plasticity with a sliding threshold and the short- to long-term memory
+transition on a second-order volatile WOx device (`memjax.devices.wox_chang2011`).
 
     python experiments/filament_synapses/run.py --out results/filament_synapses [--quick] [--only iv,stdp]
 
