@@ -365,7 +365,7 @@ def exp_fit(out, quick):
     dts = jnp.asarray(np.concatenate([np.linspace(-1.2 * sw, -0.1 * sw, 8), np.linspace(0.1 * sw, 1.2 * sw, 8)]))
     steps = FIT["steps_quick"] if quick else FIT["steps"]
     fitted, losses = mp.fit_window_to_eq1(
-        dev, shape, dts, mp.HBN_TABLE1[sw], s0, fields=FIT["fields"], steps=steps, learning_rate=FIT["learning_rate"]
+        dev, shape, dts, mp.HBN_TABLE1[sw], s0, fields=FIT["fields"], steps=steps, learning_rate=FIT["learning_rate"], method=FIT["method"]
     )
     w0 = np.asarray(mp.stdp_window(dev, shape, dts, s0, steps_per_width=100))
     w1 = np.asarray(mp.stdp_window(fitted, shape, dts, s0, steps_per_width=100))
@@ -373,14 +373,16 @@ def exp_fit(out, quick):
     fig, ax = plt.subplots(figsize=(5, 3.6))
     ax.plot(np.asarray(dts) / sw, goal, "k-", label="Table 1 average")
     ax.plot(np.asarray(dts) / sw, w0, "o", label=f"before (MSE {losses[0]:.3g})")
-    ax.plot(np.asarray(dts) / sw, w1, "s", label=f"after {steps} Adam steps (MSE {min(losses):.3g})")
+    ax.plot(np.asarray(dts) / sw, w1, "s", label=f"after {len(losses) - 1} {FIT['method']} steps (MSE {min(losses):.3g})")
     ax.set(xlabel="dt / Sw", ylabel="dG / G_init", title=f"gradient fit of device parameters, Sw = {sw:g} s")
     ax.legend(fontsize=8)
     save(fig, out, "stdp_gradient_fit.png")
     return {
         "sw": sw,
         "fields": list(FIT["fields"]),
+        "method": FIT["method"],
         "steps": steps,
+        "residual_mse_reduction": 1 - float(min(losses)) / losses[0],
         "loss_history": losses,
         "residual_mse_before": losses[0],
         "residual_mse_after": float(min(losses)),
@@ -660,7 +662,7 @@ def summary_md(m):
         add("fixed step vs diffrax, |dG/G err| at 200 steps/Sw", x["diffrax_reference"]["abs_err_by_steps_per_width"]["200"] if "200" in x["diffrax_reference"]["abs_err_by_steps_per_width"] else x["diffrax_reference"]["abs_err_by_steps_per_width"][200], "< 0.02", x["pass"]["fixed_step_within_0.02_of_diffrax_at_200"])
     if "fit" in m:
         x = m["fit"]
-        add(f"gradient fit (Sw={x['sw']:g} s) MSE before -> after", f"{x['residual_mse_before']:.4g} -> {x['residual_mse_after']:.4g}", "decreases", x["pass"]["residual_improved"])
+        add(f"gradient fit (Sw={x['sw']:g} s, {x.get('method', 'adam')}, fields {', '.join(x['fields'])}) MSE before -> after", f"{x['residual_mse_before']:.4g} -> {x['residual_mse_after']:.4g}", "decreases", x["pass"]["residual_improved"])
     if "second_order" in m:
         x = m["second_order"]
         add("second-order non-overlap STDP: sign", "LTP dt>0, LTD dt<0" if x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"] else "wrong sign", "LTP/LTD", x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"])
