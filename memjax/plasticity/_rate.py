@@ -65,6 +65,8 @@ def rate_dependent_plasticity(device, frequencies, state0, *, n_pulses: int = 10
     spontaneous diffusion takes them out between pulses. The mobile region left by prior
     activity decays during a slow train (depression); a fast train outpaces the decay
     (potentiation). The crossover rate rises with the prior activity (sliding threshold).
+    The pulse parameters are ours (1.3 V, 1 ms by default): only the paper's abstract and
+    mechanism were in our sources, not its pulse protocol.
     """
     frequencies = jnp.asarray(frequencies, float)
     _check_rate(frequencies, width)
