@@ -19,7 +19,9 @@ G_INIT = 1e-4  # S, initial synaptic conductance (an analog state between HRS an
 STDP = dict(n_dt=41, n_dt_quick=17, steps_per_width=200, steps_per_width_quick=100)
 # Gradient fit of device parameters to Table 1's average window (Sw = 1 us): Levenberg-Marquardt on
 # the residuals with forward-mode Jacobians through the solver (Adam oscillated/diverged with hop_length).
-FIT = dict(sw=1e-6, steps=15, steps_quick=4, learning_rate=1.0, method="levenberg_marquardt", fields=("drift_velocity", "drift_velocity_reset", "hop_length", "r_th"))
+# r_th is not fitted: freed, it went to ~1e4 K/W (below the 1e5-1e6 K/W of nanoscale filaments) for
+# a 5 % lower MSE.
+FIT = dict(sw=1e-6, steps=15, steps_quick=4, learning_rate=1.0, method="levenberg_marquardt", fields=("drift_velocity", "drift_velocity_reset", "hop_length"))
 
 SECOND_ORDER = dict(g_init=1e-4, t_span=5.5e-6, dts_us=(-3, -2, -1.5, -1, -0.7, -0.5, -0.3, 0.3, 0.5, 0.7, 1, 1.5, 2, 3))
 # Rate-dependent plasticity with a sliding threshold (Du et al. 2015 mechanism) on the second-order
