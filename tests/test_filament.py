@@ -157,6 +157,23 @@ def test_gradient_fit_improves_residual():
     assert float(fitted.drift_velocity) != float(dev.drift_velocity)
 
 
+def test_levenberg_marquardt_fit_improves_residual_monotonically():
+    dev = md.hbn_au_ti()
+    s0 = dev.state_at_conductance(1e-4)
+    shape = mp.SpikeShape(1e-6, 0.75, 0.08)
+    dts = jnp.asarray([-0.3e-6, -0.1e-6, 0.1e-6, 0.3e-6])
+    fitted, losses = mp.fit_window_to_eq1(
+        dev, shape, dts, mp.HBN_TABLE1[1e-6], s0, fields=("drift_velocity_reset", "hop_length"),
+        steps=2, learning_rate=1.0, steps_per_width=30, method="levenberg_marquardt",
+    )
+    assert losses[-1] < 0.9 * losses[0]
+    assert np.all(np.diff(losses) <= 0)  # only accepted (loss-lowering) steps
+    w = mp.stdp_window(fitted, shape, dts, s0, steps_per_width=30)
+    assert float(jnp.mean((w - mp.stdp_eq1(dts, **mp.HBN_TABLE1[1e-6])) ** 2)) == pytest.approx(losses[-1], rel=1e-9)
+    with pytest.raises(ValueError, match="method"):
+        mp.fit_window_to_eq1(dev, shape, dts, mp.HBN_TABLE1[1e-6], s0, method="sgd")
+
+
 def test_eq1_fit_recovers_parameters():
     dts = np.linspace(-3e-6, 3e-6, 41)
     dts = dts[dts != 0]

@@ -1,4 +1,6 @@
-"""Filament-growth synapses: set/reset physics, emergent STDP, LTP/LTD and short-term plasticity.
+"""Filament-growth synapses: set/reset physics, emergent STDP, LTP/LTD and short-term plasticity;
+BCM-like rate-dependent plasticity with a sliding threshold and the short- to long-term memory
+transition on a second-order volatile WOx device (`memjax.devices.wox_chang2011`).
 
     python experiments/filament_synapses/run.py --out results/filament_synapses [--quick] [--only iv,stdp]
 
@@ -20,6 +22,7 @@ import equinox as eqx  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import jax.random as jr  # noqa: E402
 import matplotlib  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 matplotlib.use("Agg")
@@ -35,6 +38,7 @@ from config import (  # noqa: E402
     HBN,
     HFO2,
     IV,
+    LTM,
     LTP,
     NOISE,
     SECOND_ORDER,
@@ -361,7 +365,7 @@ def exp_fit(out, quick):
     dts = jnp.asarray(np.concatenate([np.linspace(-1.2 * sw, -0.1 * sw, 8), np.linspace(0.1 * sw, 1.2 * sw, 8)]))
     steps = FIT["steps_quick"] if quick else FIT["steps"]
     fitted, losses = mp.fit_window_to_eq1(
-        dev, shape, dts, mp.HBN_TABLE1[sw], s0, fields=FIT["fields"], steps=steps, learning_rate=FIT["learning_rate"]
+        dev, shape, dts, mp.HBN_TABLE1[sw], s0, fields=FIT["fields"], steps=steps, learning_rate=FIT["learning_rate"], method=FIT["method"]
     )
     w0 = np.asarray(mp.stdp_window(dev, shape, dts, s0, steps_per_width=100))
     w1 = np.asarray(mp.stdp_window(fitted, shape, dts, s0, steps_per_width=100))
@@ -369,14 +373,16 @@ def exp_fit(out, quick):
     fig, ax = plt.subplots(figsize=(5, 3.6))
     ax.plot(np.asarray(dts) / sw, goal, "k-", label="Table 1 average")
     ax.plot(np.asarray(dts) / sw, w0, "o", label=f"before (MSE {losses[0]:.3g})")
-    ax.plot(np.asarray(dts) / sw, w1, "s", label=f"after {steps} Adam steps (MSE {min(losses):.3g})")
+    ax.plot(np.asarray(dts) / sw, w1, "s", label=f"after {len(losses) - 1} {FIT['method']} steps (MSE {min(losses):.3g})")
     ax.set(xlabel="dt / Sw", ylabel="dG / G_init", title=f"gradient fit of device parameters, Sw = {sw:g} s")
     ax.legend(fontsize=8)
     save(fig, out, "stdp_gradient_fit.png")
     return {
         "sw": sw,
         "fields": list(FIT["fields"]),
+        "method": FIT["method"],
         "steps": steps,
+        "residual_mse_reduction": 1 - float(min(losses)) / losses[0],
         "loss_history": losses,
         "residual_mse_before": losses[0],
         "residual_mse_after": float(min(losses)),
@@ -417,31 +423,54 @@ def exp_second_order(out, quick):
 
 
 def exp_bcm(out, quick):
-    dev = md.kim2015_second_order()
-    fr = jnp.asarray(BCM["frequencies"][::2] if quick else BCM["frequencies"])
-    curves = {}
-    fig, ax = plt.subplots(figsize=(5, 3.6))
-    for g in BCM["g_inits"][:2] if quick else BCM["g_inits"]:
-        s0 = dev.state_at_conductance(g)
-        w = np.asarray(jax.jit(lambda f: mp.rate_dependent_change(dev, f, s0, n_stimuli=BCM["n_stimuli"]))(fr))
-        rel = w - w[0]
-        crossing = [float(fr[k]) for k in range(1, len(rel)) if np.sign(rel[k]) != np.sign(rel[k - 1]) and k > 1] or []
-        curves[f"{g:g}"] = {"change": w.tolist(), "change_minus_lowest_rate": rel.tolist(), "f_max_potentiation_Hz": float(fr[np.argmax(w)]), "sign_changes_at_Hz": crossing}
-        ax.semilogx(np.asarray(fr), w, "o-", label=f"G_init = {g:g} S")
-    ax.axhline(0, color="gray", lw=0.5)
-    ax.set(xlabel="stimulus rate (Hz)", ylabel="dG / G_init", title=f"{BCM['n_stimuli']} stimuli, second-order device")
-    ax.legend(fontsize=8)
+    """Rate-dependent plasticity with a sliding threshold on the second-order WOx device
+    (`wox_chang2011`): the synapse's history is a priming train; a test train at each rate
+    depresses below a crossover rate and potentiates above it; the crossover rises with the
+    priming rate (Du et al., Adv. Funct. Mater. 25, 4290 (2015))."""
+    dev = md.wox_chang2011()
+    fr = np.asarray(BCM["frequencies_quick"] if quick else BCM["frequencies"])
+    amp, width, n = BCM["amplitude"], BCM["width"], BCM["n_pulses"]
+    curve = jax.jit(lambda s0: mp.rate_dependent_plasticity(dev, jnp.asarray(fr), s0, n_pulses=n, amplitude=amp, width=width))
+    res = {"frequencies_Hz": fr.tolist(), "n_pulses": n, "amplitude_V": amp, "width_s": width, "histories": {}}
+    fig, axs = plt.subplots(1, 2, figsize=(10, 3.8))
+    for label, (f_p, n_p) in BCM["priming"].items():
+        s0 = dev.init_state() if n_p == 0 else mp.primed_state(dev, f_p, n_p, amplitude=amp, width=width)
+        w = np.asarray(curve(s0))
+        theta = mp.crossover_rate(fr, w)
+        res["histories"][label] = {
+            "priming_rate_Hz": f_p,
+            "priming_pulses": n_p,
+            "w_after_priming": float(s0.w),
+            "s_after_priming": float(s0.s),
+            "change": w.tolist(),
+            "crossover_Hz": theta,
+            "n_sign_changes": int(np.sum(np.diff(np.sign(w)) != 0)),
+        }
+        line = axs[0].semilogx(fr, w, "o-", ms=3, label=f"prior: {label}" + (f", θ = {theta:.3g} Hz" if np.isfinite(theta) else ""))[0]
+        if np.isfinite(theta):
+            axs[0].axvline(theta, color=line.get_color(), ls=":", lw=0.8)
+    axs[0].axhline(0, color="gray", lw=0.5)
+    axs[0].set(xlabel="test rate (Hz)", ylabel="dG / G (read at 0.6 V)", title=f"{n} pulses ({amp} V, {width * 1e3:g} ms), WOx second-order")
+    axs[0].legend(fontsize=7)
+    primed = {k: v for k, v in res["histories"].items() if v["priming_pulses"] > 0}
+    fp = np.array([v["priming_rate_Hz"] for v in primed.values()])
+    th = np.array([v["crossover_Hz"] for v in primed.values()])
+    axs[1].loglog(fp, th, "o-", label="crossover θ (memjax)")
+    axs[1].loglog(fp, fp, "k--", lw=0.8, label="θ = prior rate")
+    axs[1].set(xlabel="priming rate (Hz)", ylabel="crossover rate θ (Hz)", title="sliding threshold")
+    for axis in (axs[1].xaxis, axs[1].yaxis):
+        axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    axs[1].legend(fontsize=8)
     save(fig, out, "bcm_rate_dependence.png")
-    lows = [curves[k]["change"][0] for k in curves]
-    return {
-        "frequencies_Hz": [float(f) for f in fr],
-        "curves": curves,
-        "pass": {
-            "rate_dependent": bool(all(np.ptp(c["change"]) > 0.01 for c in curves.values())),
-            "ltd_at_low_rate_ltp_at_high_rate": bool(all(c["change"][0] < 0 < max(c["change"]) for c in curves.values())),
-            "low_rate_change_depends_on_history": bool(np.ptp(lows) > 0.01),
-        },
+    none = res["histories"].get("none")
+    res["crossover_by_priming_rate_Hz"] = dict(zip([f"{f:g}" for f in fp], th.tolist()))
+    res["pass"] = {
+        "ltd_below_ltp_above_crossover": bool(all(v["change"][0] < 0 < v["change"][-1] and v["n_sign_changes"] == 1 for v in primed.values())),
+        "threshold_slides_up_with_prior_rate": bool(np.all(np.isfinite(th)) and np.all(np.diff(th) > 0)),
+        "threshold_within_2x_of_prior_rate": bool(np.all(np.isfinite(th)) and np.all(np.abs(np.log(th / fp)) < np.log(2))),
+        "unprimed_synapse_only_potentiates": bool(none is None or min(none["change"]) > -1e-6),
     }
+    return res
 
 
 def exp_ltp(out, quick):
@@ -505,44 +534,55 @@ def exp_stp(out, quick):
     ivs = jnp.asarray(STP["intervals"])
     i1, i2 = jax.jit(jax.vmap(lambda iv: mp.paired_pulse(dev, a, w, iv, s0, v_read=0.0)))(ivs)
     ppf = np.asarray(i2 / i1)
-    # STM -> LTM: n stimuli, then decay; retention = time for G to fall below G_th
-    n_max = max(STP["n_stimuli"])
-    per_steps, on_steps = 30, 3
-    h_train = STP["period"] / per_steps
-    g_th = 1e-6
+    # STM -> LTM on the second-order WOx device: n stimuli at each rate, then zero-bias retention
+    wox = md.wox_chang2011()
+    ns = np.asarray(LTM["n_stimuli_quick"] if quick else LTM["n_stimuli"])
+    n_max = int(ns.max())
 
     @jax.jit
-    def retention(n_stim):
-        k = jnp.arange(n_max * per_steps)
-        on = ((k % per_steps) < on_steps) & ((k // per_steps) < n_stim)
-        st, _ = mp.implicit_euler(dev, jnp.where(on, a, 0.0), h_train, state0=s0)
-        st, _ = mp.implicit_euler(dev, jnp.zeros(1000), 2e-5, state0=last(st))
-        g = dev.conductance(st)
-        return g, jnp.sum(g > g_th) * 2e-5
+    def after_train(f, n):
+        st = mp.pulse_train(wox, f, n, wox.init_state(), amplitude=LTM["amplitude"], width=LTM["width"], max_pulses=n_max, final_rest=False)
+        return st, mp.retention_time(wox, st, LTM["threshold"], t_max=LTM["t_max"])
 
-    gs, ret = jax.vmap(retention)(jnp.asarray(STP["n_stimuli"]))
-    ret = np.asarray(ret)
-    fig, axs = plt.subplots(1, 3, figsize=(12, 3.4))
+    ltm, states = {}, {}
+    for f in LTM["rates"]:
+        st, ret = jax.vmap(lambda n: after_train(f, n))(jnp.asarray(ns))
+        states[f] = st
+        ltm[f"{f:g}"] = {"retention_s": np.asarray(ret).tolist(), "w_after_train": np.asarray(st.w).tolist(), "s_after_train": np.asarray(st.s).tolist()}
+    shown = [k for k, n in enumerate(ns) if n in (5, 20, 50)]
+    st_hi = jax.tree_util.tree_map(lambda a: a[jnp.asarray(shown)], states[max(LTM["rates"])])
+    ts, xs = jax.jit(jax.vmap(lambda st: mp.retention_curve(wox, st, t_max=LTM["t_max"])))(st_hi)
+    curves = {int(ns[k]): (np.asarray(ts[j]), np.asarray(xs[j])) for j, k in enumerate(shown)}
+    fig, axs = plt.subplots(1, 4, figsize=(16, 3.4))
     axs[0].semilogy(t_decay * 1e3, np.abs(i_read), "b-")
     axs[0].set(xlabel="time after pulse (ms)", ylabel=f"read current at {vr} V (A)", title=f"EPSC decay, tau_1/e = {tau_epsc * 1e3:.2g} ms")
     axs[1].semilogx(np.asarray(ivs), ppf, "o-")
     axs[1].set(xlabel="inter-pulse interval (s)", ylabel="PPF index I2 / I1", title="paired-pulse facilitation")
-    for k, n in enumerate(STP["n_stimuli"]):
-        axs[2].semilogy(2e-2 * np.arange(1, 1001), np.asarray(gs[k]), label=f"{n} pulses")
-    axs[2].axhline(g_th, color="gray", ls=":")
-    axs[2].set(xlabel="time after train (ms)", ylabel="G (S)", title="STM to LTM")
+    for f, r in ltm.items():
+        axs[2].loglog(ns, np.maximum(r["retention_s"], 1e-4), "o-", label=f"{f} Hz")
+    axs[2].axhline(LTM["long_term_s"], color="gray", ls=":", lw=0.8)
+    axs[2].set(xlabel="number of stimuli", ylabel="retention (s)", title="STM to LTM (WOx, second order)")
     axs[2].legend(fontsize=7)
+    for n_show, (ts, x) in curves.items():
+        axs[3].loglog(ts, x, label=f"{n_show} pulses at {max(LTM['rates']):g} Hz")
+    axs[3].axhline(LTM["threshold"], color="gray", ls=":")
+    axs[3].set(xlabel="time after train (s)", ylabel="conducting fraction w + s", ylim=(1e-4, 1))
+    axs[3].legend(fontsize=7)
     save(fig, out, "short_term_plasticity.png")
     return {
         "epsc_decay_tau_s": tau_epsc,
         "intervals_s": [float(x) for x in ivs],
         "ppf_index": ppf.tolist(),
-        "n_stimuli": list(STP["n_stimuli"]),
-        "retention_s": ret.tolist(),
+        "ltm_device": "wox_chang2011",
+        "ltm_threshold_fraction": LTM["threshold"],
+        "n_stimuli": ns.tolist(),
+        "retention_by_rate": ltm,
         "pass": {
             "epsc_decays": bool(np.isfinite(tau_epsc)),
             "ppf_decreasing_with_interval": bool(np.all(np.diff(ppf) <= 1e-9) and ppf[0] > 1.05),
-            "retention_grows_with_stimulations": bool(np.all(np.diff(ret) >= 0) and ret[-1] > ret[0]),
+            "retention_grows_with_stimulations": bool(all(np.all(np.diff(r["retention_s"]) >= 0) and r["retention_s"][-1] > r["retention_s"][0] for r in ltm.values())),
+            "stm_to_ltm_transition_at_high_rate": bool(ltm[f"{max(LTM['rates']):g}"]["retention_s"][0] < 1.0 and ltm[f"{max(LTM['rates']):g}"]["retention_s"][-1] > LTM["long_term_s"]),
+            "low_rate_stays_short_term": bool(ltm[f"{min(LTM['rates']):g}"]["retention_s"][-1] < 1.0),
         },
     }
 
@@ -622,7 +662,7 @@ def summary_md(m):
         add("fixed step vs diffrax, |dG/G err| at 200 steps/Sw", x["diffrax_reference"]["abs_err_by_steps_per_width"]["200"] if "200" in x["diffrax_reference"]["abs_err_by_steps_per_width"] else x["diffrax_reference"]["abs_err_by_steps_per_width"][200], "< 0.02", x["pass"]["fixed_step_within_0.02_of_diffrax_at_200"])
     if "fit" in m:
         x = m["fit"]
-        add(f"gradient fit (Sw={x['sw']:g} s) MSE before -> after", f"{x['residual_mse_before']:.4g} -> {x['residual_mse_after']:.4g}", "decreases", x["pass"]["residual_improved"])
+        add(f"gradient fit (Sw={x['sw']:g} s, {x.get('method', 'adam')}, fields {', '.join(x['fields'])}) MSE before -> after", f"{x['residual_mse_before']:.4g} -> {x['residual_mse_after']:.4g}", "decreases", x["pass"]["residual_improved"])
     if "second_order" in m:
         x = m["second_order"]
         add("second-order non-overlap STDP: sign", "LTP dt>0, LTD dt<0" if x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"] else "wrong sign", "LTP/LTD", x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"])
@@ -630,8 +670,12 @@ def summary_md(m):
         add("second-order: Eq. 1 fit A+, tau+, A-, tau- (minus unpaired)", f"{f['a_plus']:.3g}, {f['tau_plus']:.3g}, {f['a_minus']:.3g}, {f['tau_minus']:.3g}", "decays with abs(dt)", x["pass"]["decays_with_dt"])
     if "bcm" in m:
         x = m["bcm"]
-        add("rate-dependent plasticity", "yes" if x["pass"]["rate_dependent"] else "no", "change depends on rate", x["pass"]["rate_dependent"])
-        add("BCM sign pattern (LTD low rate, LTP high rate)", "yes" if x["pass"]["ltd_at_low_rate_ltp_at_high_rate"] else "not reproduced", "BCM", x["pass"]["ltd_at_low_rate_ltp_at_high_rate"])
+        for label, h in x["histories"].items():
+            if h["priming_pulses"] == 0:
+                add("rate curve, unprimed synapse: dG/G at lowest / highest rate", f"{h['change'][0]:.3g} / {h['change'][-1]:.3g}", "potentiation only (threshold ~ 0)", x["pass"]["unprimed_synapse_only_potentiates"])
+            else:
+                add(f"BCM crossover after priming {label} (Hz); dG/G at lowest / highest rate", f"{h['crossover_Hz']:.3g}; {h['change'][0]:.3g} / {h['change'][-1]:.3g}", "LTD below, LTP above a crossover", x["pass"]["ltd_below_ltp_above_crossover"])
+        add("sliding threshold: crossover vs priming rate (Hz)", ", ".join(f"{k} Hz -> {v:.3g}" for k, v in x["crossover_by_priming_rate_Hz"].items()), "rises with prior activity (Du et al. 2015)", x["pass"]["threshold_slides_up_with_prior_rate"])
     if "ltp" in m:
         x = m["ltp"]
         for k in ("identical", "increasing_amplitude", "increasing_width"):
@@ -640,7 +684,12 @@ def summary_md(m):
         x = m["stp"]
         add("EPSC decay time (s)", x["epsc_decay_tau_s"], "ms (volatile Ag)", x["pass"]["epsc_decays"])
         add("PPF index vs interval", x["ppf_index"], "decreasing", x["pass"]["ppf_decreasing_with_interval"])
-        add("retention (s) vs number of stimuli", x["retention_s"], "increasing", x["pass"]["retention_grows_with_stimulations"])
+        for f, r in x["retention_by_rate"].items():
+            add(f"retention (s) vs number of stimuli {x['n_stimuli']} at {f} Hz (WOx)", r["retention_s"], "increasing", x["pass"]["retention_grows_with_stimulations"])
+        hi = max(x["retention_by_rate"], key=float)
+        lo = min(x["retention_by_rate"], key=float)
+        add(f"STM -> LTM at {hi} Hz: retention after 1 / {x['n_stimuli'][-1]} stimuli (s)", f"{x['retention_by_rate'][hi]['retention_s'][0]:.3g} / {x['retention_by_rate'][hi]['retention_s'][-1]:.3g}", "< 1 s -> > 1e3 s (Chang 2011, Ohno 2011)", x["pass"]["stm_to_ltm_transition_at_high_rate"])
+        add(f"low rate ({lo} Hz), {x['n_stimuli'][-1]} stimuli: retention (s)", x["retention_by_rate"][lo]["retention_s"][-1], "< 1 s (stays short-term)", x["pass"]["low_rate_stays_short_term"])
     if "noise" in m:
         x = m["noise"]
         add("RTN trap occupancy", x["trap_occupancy"], f"{x['trap_occupancy_theory']:.3g}", x["pass"]["occupancy_within_0.1"])

@@ -38,3 +38,8 @@ from ._volatile_wox import (
     VolatileState as VolatileState,
     wox_du2017 as wox_du2017,
 )
+from ._consolidating import (
+    ConsolidatingMemristor as ConsolidatingMemristor,
+    ConsolidatingState as ConsolidatingState,
+    wox_chang2011 as wox_chang2011,
+)

@@ -3,6 +3,8 @@
 - `_emergent`, `_pulses`, `_fit`, `_solve`: plasticity that comes out of device physics (the
   h-BN spike-pair protocol on a filament model, second-order and rate-dependent protocols,
   LTP/LTD pulse trains, paired-pulse facilitation, a fixed-step implicit device solver).
+- `_rate`: rate-dependent plasticity with a sliding threshold (BCM-like) and the short- to
+  long-term memory transition of a second-order volatile memristor.
 - `_fitted_stdp`: the h-BN device's fitted STDP (Eq. 1, Table 1) as a bounded, multiplicative,
   trace-based network rule with device variability.
 """
@@ -31,5 +33,13 @@ from ._pulses import (
     nonlinearity_factor as nonlinearity_factor,
     paired_pulse as paired_pulse,
     pulse_train_response as pulse_train_response,
+)
+from ._rate import (
+    crossover_rate as crossover_rate,
+    primed_state as primed_state,
+    pulse_train as pulse_train,
+    rate_dependent_plasticity as rate_dependent_plasticity,
+    retention_curve as retention_curve,
+    retention_time as retention_time,
 )
 from ._solve import diffrax_solve as diffrax_solve, implicit_euler as implicit_euler

@@ -172,6 +172,11 @@ def rate_dependent_change(device, frequencies, state0, *, n_stimuli: int = 10, d
     temperature-sensitive ($\partial\ln v/\partial T$ falls with $aV/gk_BT$), so at low rates the
     depression wins and above a threshold rate, where heat accumulates, potentiation wins.
     Returns $\Delta G/G_{init}$ per frequency (vmapped; each train on a grid of step `h`).
+
+    With `kim2015_second_order` this gives a rate dependence but not the BCM sign pattern: the
+    sign at low rates is set by the residual drift of the heating element and depends strongly
+    on the initial conductance. For BCM-like plasticity with a sliding threshold use
+    `rate_dependent_plasticity` with the volatile second-order `memjax.devices.wox_chang2011`.
     """
     frequencies = jnp.asarray(frequencies)
     stim = dep_width + pot_width + heat_width
