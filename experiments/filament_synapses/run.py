@@ -8,8 +8,6 @@ Writes PNG figures, `metrics.json` (written after every sub-experiment) and `sum
 (measured vs published/target).
 """
 
-import argparse
-import json
 import os
 import sys
 import time
@@ -28,9 +26,10 @@ import numpy as np  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path[:0] = [os.path.dirname(__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
 import memjax.devices as md  # noqa: E402
 import memjax.plasticity as mp  # noqa: E402
+from _study import logger, run_study, save_figure  # noqa: E402
 from config import (  # noqa: E402
     BCM,
     FIT,
@@ -49,15 +48,9 @@ from config import (  # noqa: E402
     VARIABILITY,
 )
 
-
-def log(msg):
-    print(f"[filament_synapses] {msg}", flush=True)
+log = logger("filament_synapses")
 
 
-def save(fig, out, name):
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, name), dpi=120)
-    plt.close(fig)
 
 
 def last(tree):
@@ -122,7 +115,7 @@ def exp_iv(out, quick):
     ax.axhline(i_cc, color="gray", ls=":", label="100 µA set compliance")
     ax.set(xlabel="V (V)", ylabel="|I| (A)", title="Au/Ti/h-BN/Au, 1 V/s staircase")
     ax.legend(fontsize=8)
-    save(fig, out, "iv_hbn.png")
+    save_figure(fig, out, "iv_hbn.png")
     i_max_set = float(np.max(np.abs(np.asarray(i_s))))
     lo, hi = HBN["forming_range"]
     return {
@@ -185,7 +178,7 @@ def exp_variability(out, quick, key):
     axs[1].hist(np.log10(lrs), bins=15, color="tab:red", alpha=0.7, label="LRS")
     axs[1].set(xlabel="log10 G (S) at 0.1 V", ylabel="count")
     axs[1].legend()
-    save(fig, out, "variability_hbn.png")
+    save_figure(fig, out, "variability_hbn.png")
     return {
         "n_cycles": n,
         "sigma_c2c": VARIABILITY["sigma_c2c"],
@@ -240,7 +233,7 @@ def exp_hfo2(out, quick):
     axs[1].loglog(np.asarray(i_ccs), np.asarray(i_ccs) / 0.4, "k--", label="G = I_C / 0.4 V (Ielmini)")
     axs[1].set(xlabel="compliance I_C (A)", ylabel="G_LRS (S)")
     axs[1].legend(fontsize=8)
-    save(fig, out, "hfo2_lrs_vs_compliance.png")
+    save_figure(fig, out, "hfo2_lrs_vs_compliance.png")
     max_over = float(np.max(np.max(np.abs(i_set), axis=1) / (np.asarray(i_ccs) * 1.1)))
     return {
         "compliances_A": [float(c) for c in i_ccs],
@@ -272,7 +265,7 @@ def exp_retention(out, quick):
         ax.set(xlabel="time (s)", title=f"{temp:.0f} K, tau = {float(dev.retention_time(temp)):.2g} s")
         res[f"retention_time_s_{temp:.0f}K"] = float(dev.retention_time(temp))
     axs[0].set(ylabel="G (S)")
-    save(fig, out, "retention_hbn.png")
+    save_figure(fig, out, "retention_hbn.png")
     # closed form vs the solver at 423 K (a hot-plate bake)
     hot = md.hbn_au_ti(t_ambient=423.0)
     s0 = hot.state_at_conductance(1e-4)
@@ -331,7 +324,7 @@ def exp_stdp(out, quick):
             "wall_s_vmapped_window": wall,
             "sign_ok": bool(wb[pos].max() > 0 and wb[neg].min() < 0 and wb[pos][np.argmax(wb[pos])] > wb[pos][-1] and wb[neg][np.argmin(wb[neg])] < wb[neg][0]),
         }
-    save(fig, out, "stdp_windows_hbn.png")
+    save_figure(fig, out, "stdp_windows_hbn.png")
     # fixed-step solver against the diffrax reference on one pairing
     sw = 1e-6
     shape = mp.SpikeShape(sw, *SPIKES[sw])
@@ -376,7 +369,7 @@ def exp_fit(out, quick):
     ax.plot(np.asarray(dts) / sw, w1, "s", label=f"after {len(losses) - 1} {FIT['method']} steps (MSE {min(losses):.3g})")
     ax.set(xlabel="dt / Sw", ylabel="dG / G_init", title=f"gradient fit of device parameters, Sw = {sw:g} s")
     ax.legend(fontsize=8)
-    save(fig, out, "stdp_gradient_fit.png")
+    save_figure(fig, out, "stdp_gradient_fit.png")
     return {
         "sw": sw,
         "fields": list(FIT["fields"]),
@@ -406,7 +399,7 @@ def exp_second_order(out, quick):
     ax.axhline(0, color="gray", lw=0.5)
     ax.set(xlabel="dt (µs), spikes never overlap", ylabel="dG / G_init", title=f"second-order memristor, thermal time {float(dev.thermal_time()) * 1e6:.2g} µs")
     ax.legend(fontsize=8)
-    save(fig, out, "stdp_second_order.png")
+    save_figure(fig, out, "stdp_second_order.png")
     pos, neg = dts > 0, dts < 0
     return {
         "dts_s": dts.tolist(),
@@ -461,7 +454,7 @@ def exp_bcm(out, quick):
     for axis in (axs[1].xaxis, axs[1].yaxis):
         axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axs[1].legend(fontsize=8)
-    save(fig, out, "bcm_rate_dependence.png")
+    save_figure(fig, out, "bcm_rate_dependence.png")
     none = res["histories"].get("none")
     res["crossover_by_priming_rate_Hz"] = dict(zip([f"{f:g}" for f in fp], th.tolist()))
     res["pass"] = {
@@ -506,7 +499,7 @@ def exp_ltp(out, quick):
         }
     ax.set(xlabel="pulse number", ylabel="G (S)", title="LTP / LTD, h-BN, 100 µA compliance (NL: max dev. from linear)")
     ax.legend(fontsize=7)
-    save(fig, out, "ltp_ltd_schemes.png")
+    save_figure(fig, out, "ltp_ltd_schemes.png")
     res["pass"] = {
         "potentiates_then_depresses": bool(all(r["g_ltp_S"][-1] > r["g_ltp_S"][0] and r["g_ltd_S"][-1] < r["g_ltd_S"][0] for r in res.values())),
         "many_analog_states": bool(all(r["n_distinct_states_ltp"] >= n // 2 for r in res.values())),
@@ -568,7 +561,7 @@ def exp_stp(out, quick):
     axs[3].axhline(LTM["threshold"], color="gray", ls=":")
     axs[3].set(xlabel="time after train (s)", ylabel="conducting fraction w + s", ylim=(1e-4, 1))
     axs[3].legend(fontsize=7)
-    save(fig, out, "short_term_plasticity.png")
+    save_figure(fig, out, "short_term_plasticity.png")
     return {
         "epsc_decay_tau_s": tau_epsc,
         "intervals_s": [float(x) for x in ivs],
@@ -601,7 +594,7 @@ def exp_noise(out, quick, key):
     m = min(n, 3000)
     ax.plot(np.arange(m) * NOISE["dt"] * 1e3, i_noisy[:m] * 1e6, lw=0.5)
     ax.set(xlabel="time (ms)", ylabel="read current (µA)", title="read noise + random telegraph noise")
-    save(fig, out, "noise.png")
+    save_figure(fig, out, "noise.png")
     return {
         "trap_occupancy": frac,
         "trap_occupancy_theory": frac_th,
@@ -611,7 +604,6 @@ def exp_noise(out, quick, key):
 
 
 # ---------------------------------------------------------------------------------------------
-EXPERIMENTS = ["iv", "variability", "hfo2", "retention", "stdp", "fit", "second_order", "bcm", "ltp", "stp", "noise"]
 
 
 def fmt(x):
@@ -700,38 +692,12 @@ def summary_md(m):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="results/filament_synapses")
-    ap.add_argument("--quick", action="store_true", help="smaller sizes (CI)")
-    ap.add_argument("--only", default=",".join(EXPERIMENTS))
-    args = ap.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    key = jr.key(SEED)
-    k_var, k_noise = jr.split(key)
-    only = [s for s in args.only.split(",") if s]
-    for s in only:
-        if s not in EXPERIMENTS:
-            raise SystemExit(f"unknown experiment {s!r}; choose from {EXPERIMENTS}")
-    path = os.path.join(args.out, "metrics.json")
-    metrics = json.load(open(path)) if os.path.exists(path) else {}
-    for name in only:
-        t0 = time.perf_counter()
-        log(f"{name} ...")
-        if name == "variability":
-            metrics[name] = exp_variability(args.out, args.quick, k_var)
-        elif name == "noise":
-            metrics[name] = exp_noise(args.out, args.quick, k_noise)
-        else:
-            metrics[name] = globals()[f"exp_{name}"](args.out, args.quick)
-        metrics[name]["wall_s"] = time.perf_counter() - t0
-        metrics["quick"] = args.quick
-        log(f"{name} done in {metrics[name]['wall_s']:.1f} s: {metrics[name].get('pass', '')}")
-        with open(path, "w") as fh:  # written after every experiment: nothing computed is lost
-            json.dump(metrics, fh, indent=2, default=float)
-    with open(os.path.join(args.out, "summary.md"), "w") as fh:
-        fh.write(summary_md(metrics))
-    print(summary_md(metrics))
-    return metrics
+    k_var, k_noise = jr.split(jr.key(SEED))
+    names = ["iv", "variability", "hfo2", "retention", "stdp", "fit", "second_order", "bcm", "ltp", "stp", "noise"]
+    experiments = {name: (lambda a, fn=globals()[f"exp_{name}"]: fn(a.out, a.quick)) for name in names}
+    experiments["variability"] = lambda a: exp_variability(a.out, a.quick, k_var)
+    experiments["noise"] = lambda a: exp_noise(a.out, a.quick, k_noise)
+    return run_study("filament_synapses", __doc__, experiments, summary_md, argv=argv)
 
 
 if __name__ == "__main__":
