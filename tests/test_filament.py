@@ -169,7 +169,7 @@ def test_levenberg_marquardt_fit_improves_residual_monotonically():
     assert losses[-1] < 0.9 * losses[0]
     assert np.all(np.diff(losses) <= 0)  # only accepted (loss-lowering) steps
     w = mp.stdp_window(fitted, shape, dts, s0, steps_per_width=30)
-    assert float(jnp.mean((w - mp.stdp_eq1(dts, **mp.HBN_TABLE1[1e-6])) ** 2)) == pytest.approx(losses[-1], rel=1e-9)
+    assert float(jnp.mean((w - mp.eq1(dts, **mp.HBN_TABLE1[1e-6])) ** 2)) == pytest.approx(losses[-1], rel=1e-9)
     with pytest.raises(ValueError, match="method"):
         mp.fit_window_to_eq1(dev, shape, dts, mp.HBN_TABLE1[1e-6], s0, method="sgd")
 
@@ -177,7 +177,7 @@ def test_levenberg_marquardt_fit_improves_residual_monotonically():
 def test_eq1_fit_recovers_parameters():
     dts = np.linspace(-3e-6, 3e-6, 41)
     dts = dts[dts != 0]
-    w = np.asarray(mp.stdp_eq1(dts, 0.4, 1.6, 0.5e-6, 0.3e-6))
+    w = np.asarray(mp.eq1(dts, 0.4, 1.6, 0.5e-6, 0.3e-6))
     fit = mp.fit_eq1(dts, w, floor=1e-6)
     assert fit["a_plus"] == pytest.approx(0.4, rel=1e-6)
     assert fit["tau_minus"] == pytest.approx(0.3e-6, rel=1e-6)

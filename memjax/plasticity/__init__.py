@@ -17,7 +17,6 @@ from ._emergent import (
     pair_voltage as pair_voltage,
     rate_dependent_change as rate_dependent_change,
     second_order_window as second_order_window,
-    stdp_eq1 as stdp_eq1,
     stdp_window as stdp_window,
 )
 from ._fit import fit_window_to_eq1 as fit_window_to_eq1

@@ -24,13 +24,6 @@ HBN_TABLE1 = {
 HBN_TABLE1_BAND = {row["spike_width"]: dict(top=row["top"], bottom=row["bottom"]) for row in HBN_STDP_TABLE1.values()}
 
 
-def stdp_eq1(dt, a_plus, a_minus, tau_plus, tau_minus):
-    r"""Eq. 1 of the h-BN paper: $\Delta G/G_{init} = A_+ e^{-\Delta t/\tau_+}$ for $\Delta t > 0$,
-    $-A_- e^{\Delta t/\tau_-}$ for $\Delta t < 0$, with $\Delta t = t_{post} - t_{pre}$ (s)."""
-    dt = jnp.asarray(dt)
-    return jnp.where(dt > 0, a_plus * jnp.exp(-dt / tau_plus), -a_minus * jnp.exp(dt / tau_minus))
-
-
 class SpikeShape(eqx.Module):
     r"""The voltage of one spike of width `width` (s), as it appears on the device from the
     pre-synaptic (top) electrode: a short negative peak of `amp_peak` (V) lasting

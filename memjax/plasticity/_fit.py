@@ -3,7 +3,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from ._emergent import stdp_eq1, stdp_window
+from ._emergent import stdp_window
+from ._fitted_stdp import eq1
 
 
 def fit_window_to_eq1(device, shape, dts, target: dict, state0, *, fields=("drift_velocity", "drift_velocity_reset", "hop_length"), steps: int = 30, learning_rate: float = 0.05, steps_per_width: int = 100, method: str = "adam"):
@@ -29,7 +30,7 @@ def fit_window_to_eq1(device, shape, dts, target: dict, state0, *, fields=("drif
             raise ValueError(f"`fields` names `{f}`, which is not a field of {type(device).__name__}.")
     if method not in ("adam", "levenberg_marquardt"):
         raise ValueError(f"`method` must be one of ('adam', 'levenberg_marquardt'); got {method!r}.")
-    goal = stdp_eq1(dts, **target)
+    goal = eq1(dts, **target)
     log0 = {f: jnp.log(getattr(device, f)) for f in fields}
 
     def build(logp):
