@@ -230,6 +230,9 @@ def test_classifier_on_synthetic_trains():
     assert mn.classify_firing(np.arange(0.05, 1.0, 0.1), 0, 1) == "tonic spiking"
     bursts = np.concatenate([k * 0.2 + t(0.0, 0.01, 0.02) for k in range(5)])
     assert mn.classify_firing(bursts, 0, 1) == "tonic bursting"
+    # two complete bursts and one cut short by the end of the stimulus
+    cut = np.concatenate([k * 0.4 + t(0.0, 0.01, 0.02) for k in range(2)] + [t(0.8)])
+    assert mn.classify_firing(cut, 0, 0.85) == "tonic bursting"
     mixed = np.concatenate([t(0.0, 0.01, 0.02, 0.03), 0.03 + 0.1 * np.arange(1, 9)])
     assert mn.classify_firing(mixed, 0, 1) == "mixed mode"
     adapt = np.cumsum(np.linspace(0.05, 0.12, 10))
