@@ -57,10 +57,17 @@ def third_order_element(device: AbstractDevice, *, c_internal, r_series, drive: 
     Its three state variables are the capacitor voltage (node 0), the channel temperature and
     the metallic fraction of `MottMemristor`. The two negative-differential-resistance regions
     of the device (Poole-Frenkel runaway and the insulator-metal transition) give two kinds of
-    instability. With the `nbo2_kumar2020` preset (10 pF, 500 Ohm) a bias sweep gives
-    quiescence, relaxation oscillation on the Poole-Frenkel NDR, and a hot state in which only
-    the metallic fraction oscillates; the two-spike bursting of Kumar et al. has not been
-    reproduced with it (see `experiments/mott_neurons`).
+    instability. With the `nbo2_kumar2020` preset (10 pF, 500 Ohm) a bias sweep from 0.8 to
+    2 V gives quiescence, relaxation oscillation from a cold channel (from ~0.85 V, just above
+    the element's narrow quasi-static hysteresis window of ~0.75-0.83 V, not below it), and,
+    from ~1.15 V, an oscillation on a hot background (the channel stays above ~450 K and the
+    cycle runs through the insulator-metal transition). The periodic two-spike bursting of
+    Kumar et al. is not reproduced: their model's Mott transition is hysteretic in current
+    (metallic resistance switching between current bounds $I_1 < I_2$, their Eq. 5), which this
+    smooth, non-hysteretic $m_{eq}(T)$ lacks. A mean-field hysteretic transition (the metallic
+    fraction lowering the local transition temperature, 60 K wide) with a 10 ns metallic-fraction
+    time gave only narrow windows of irregular spike groups near 0.95 V, no periodic doublets
+    (see `experiments/mott_neurons` and its summary).
     """
     return mott_oscillator(device, capacitance=c_internal, resistance=r_series, drive=drive)
 
