@@ -202,18 +202,18 @@ def test_firing_modes_set_by_r_and_c(dev):
 
     @jax.vmap
     def adaptive(p):
-        v_in, c_a, r_a = p
-        circ = mn.adaptive_mott_neuron(dev, c_membrane=5e-12, r_in=10e3, c_adapt=c_a, r_adapt=r_a, drive=mc.Constant(v_in))
+        v_in, r_in, c_a, r_a = p
+        circ = mn.adaptive_mott_neuron(dev, c_membrane=5e-12, r_in=r_in, c_adapt=c_a, r_adapt=r_a, drive=mc.Constant(v_in))
         sol = mc.simulate(circ, 0.0, t_end, ts=ts, dt0=1e-12, save_fn=lambda t, y: y.devices[0].temperature,
                           max_steps=100_000, throw=False)
         return sol.ys, sol.result._value
 
-    temp, res = adaptive(jnp.asarray([(1.5, 50e-12, 10.0), (1.5, 120e-12, 1e9), (1.5, 300e-12, 1.5e3), (2.0, 100e-12, 5e3)]))
+    temp, res = adaptive(jnp.asarray([(2.0, 10e3, 50e-12, 10.0), (1.4, 5e3, 20e-12, 1e9), (1.8, 10e3, 100e-12, 1e9), (2.0, 10e3, 100e-12, 5e3)]))
     assert np.all(np.asarray(res) == 0)
     tsn = np.asarray(ts)
     labels = [mn.classify_firing(mn.spike_times(tsn, np.asarray(temp[k]), SPIKE_T), 0.0, t_end) for k in range(4)]
     circ = mn.pickett_neuristor(dev, dev, c1=40e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias1=0.75, v_bias2=0.75,
-                                drive=mc.Constant(0.3))
+                                drive=mc.Constant(0.4))
     sol = mc.simulate(circ, 0.0, t_end, ts=ts, dt0=1e-12, save_fn=lambda t, y: y.v[1], max_steps=100_000)
     out = mn.spike_times(tsn, np.asarray(sol.ys), 0.2)
     labels.append(mn.classify_firing(out, 0.0, t_end))

@@ -377,6 +377,8 @@ def regime(ts, temp, metal, t_settle):
     still an oscillation."""
     late = ts > t_settle
     tl, ml = temp[late], metal[late]
+    if not (np.all(np.isfinite(tl)) and np.all(np.isfinite(ml))):
+        return "solve failed"
     lo, hi = float(tl.min()), float(tl.max())
     spikes = mn.spike_times(ts[late], tl, 0.5 * (lo + hi)) if hi - lo > 50.0 else np.zeros(0)
     if len(spikes) < 2:
@@ -400,7 +402,9 @@ def exp_third_order(dev, out, quick):
     @eqx.filter_jit
     def run(vb):
         circ = mn.third_order_element(dev, c_internal=cfg["c_internal"], r_series=cfg["r_series"], drive=mc.Constant(vb))
-        return run_circuit(circ, t_end, 8001, lambda t, y: (y.v[0], y.devices[0].temperature, y.devices[0].metal_fraction))
+        # the hot oscillation takes ~70 steps per ns
+        return run_circuit(circ, t_end, 8001, lambda t, y: (y.v[0], y.devices[0].temperature, y.devices[0].metal_fraction),
+                           max_steps=int(1e5 + 1.2e11 * t_end))
 
     ts, (v, temp, m), res = jax.vmap(run)(biases)
     ts = np.asarray(ts[0])
@@ -455,11 +459,11 @@ def exp_third_order(dev, out, quick):
 # `pickett_neuristor` (two oppositely biased channels, the output at channel 2). The label is not
 # written here: `classify_firing` names each pattern from the simulated spike train.
 MODES = [
-    ("A", "adaptive", dict(v_in=1.5, r_in=10e3, c_membrane=5e-12, c_adapt=50e-12, r_adapt=10.0)),  # R_a C_a << ISI: the plain oscillator
-    ("B", "adaptive", dict(v_in=1.5, r_in=10e3, c_membrane=5e-12, c_adapt=120e-12, r_adapt=1e9)),  # no leak: one spike charges C_a for good
-    ("C", "adaptive", dict(v_in=1.5, r_in=10e3, c_membrane=5e-12, c_adapt=300e-12, r_adapt=1.5e3)),  # large C_a, leak too weak to hold the rate: a few spikes, then held
+    ("A", "adaptive", dict(v_in=2.0, r_in=10e3, c_membrane=5e-12, c_adapt=50e-12, r_adapt=10.0)),  # R_a C_a << ISI: the plain oscillator
+    ("B", "adaptive", dict(v_in=1.4, r_in=5e3, c_membrane=5e-12, c_adapt=20e-12, r_adapt=1e9)),  # no leak, small C_a: one spike charges it past the threshold margin
+    ("C", "adaptive", dict(v_in=1.8, r_in=10e3, c_membrane=5e-12, c_adapt=100e-12, r_adapt=1e9)),  # no leak, large C_a: several spikes before it is charged
     ("D", "adaptive", dict(v_in=2.0, r_in=10e3, c_membrane=5e-12, c_adapt=100e-12, r_adapt=5e3)),  # leak balances the charge per spike at a lower rate
-    ("E", "neuristor", dict(dc=0.3, c1=40e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75)),  # slow Na (C1) recovery, fast K (C2) channel
+    ("E", "neuristor", dict(dc=0.4, c1=40e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75)),  # slow Na (C1) recovery, fast K (C2) channel
 ]
 MODE_RC_KEYS = {"adaptive": ("c_membrane", "r_in", "c_adapt", "r_adapt"), "neuristor": ("c1", "c2", "r_load1", "r_load2")}
 NEURISTOR_SPIKE_V = 0.2  # V: an output action potential is v2 crossing this level upwards (rest ~0, peaks ~0.5 V)
