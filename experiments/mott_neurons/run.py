@@ -431,10 +431,12 @@ def exp_third_order(dev, out, quick):
     axs[0].axvspan(*window, color="grey", alpha=0.2, label="quasi-static hysteresis window")
     axs[0].set(xlabel="bias (V)", title="regimes of the third-order element")
     axs[0].legend(fontsize=7)
-    shown = [k for k, r in enumerate(regimes) if r not in ("quiescent",)][:3]
-    for j, k in enumerate(shown):
-        axs[1].plot(ts * 1e9, np.asarray(temp[k]) + 0 * j, lw=0.6, label=f"{float(b[k]):.2f} V: {regimes[k]}")
-    axs[1].set(xlabel="t (ns)", ylabel="T (K)", yscale="log", xlim=(0, t_end * 1e9 / 2))
+    # one late trace per regime (its lowest bias), 150 ns of it
+    shown = [regimes.index(r) for r in dict.fromkeys(regimes) if r != "quiescent"][:4]
+    t_show = 0.5 * t_end
+    for k in shown:
+        axs[1].plot(ts * 1e9, np.asarray(temp[k]), lw=0.7, label=f"{float(b[k]):.2f} V: {regimes[k]}")
+    axs[1].set(xlabel="t (ns)", ylabel="T (K)", yscale="log", xlim=(t_show * 1e9, t_show * 1e9 + 150))
     axs[1].legend(fontsize=7)
     save(fig, out, "third_order.png")
     return {
