@@ -64,10 +64,13 @@ def third_order_element(device: AbstractDevice, *, c_internal, r_series, drive: 
     cycle runs through the insulator-metal transition). The periodic two-spike bursting of
     Kumar et al. is not reproduced: their model's Mott transition is hysteretic in current
     (metallic resistance switching between current bounds $I_1 < I_2$, their Eq. 5), which this
-    smooth, non-hysteretic $m_{eq}(T)$ lacks. A mean-field hysteretic transition (the metallic
-    fraction lowering the local transition temperature, 60 K wide) with a 10 ns metallic-fraction
-    time gave only narrow windows of irregular spike groups near 0.95 V, no periodic doublets
-    (see `experiments/mott_neurons` and its summary).
+    smooth, non-hysteretic $m_{eq}(T)$ lacks. Trials that did not give periodic doublets
+    either (3-10 pF, 100-500 Ohm, 0.7-2 V): a mean-field hysteretic transition (the metallic
+    fraction lowering the local transition temperature by 60-150 K) with metallic-fraction times
+    of 1-20 ns (irregular spike groups in a narrow window near 0.95 V at 10 pF, 10 ns; a latched
+    metallic state at 100-200 Ohm), and a current-hysteretic switch in the spirit of their Eq. 5
+    (on above 2-5 mA, off below 0.5 mA: it latches or freezes and the oscillation stops). Below
+    ~5 pF the fixed point on the Poole-Frenkel branch is stable and there is no oscillation.
     """
     return mott_oscillator(device, capacitance=c_internal, resistance=r_series, drive=drive)
 
