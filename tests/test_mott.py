@@ -193,6 +193,35 @@ def test_third_order_regimes(dev):
     assert n[2] <= 1 and temp[2][late].min() > SPIKE_T
 
 
+def test_firing_modes_set_by_r_and_c(dev):
+    """Yi et al. (2018): R and C alone select the firing pattern. Four adaptive circuits and one
+    neuristor (the parameter sets of experiments/mott_neurons) give five distinct patterns, each
+    named by `classify_firing` from the simulated spike train."""
+    t_end = 2e-6
+    ts = jnp.linspace(0.0, t_end, 8001)
+
+    @jax.vmap
+    def adaptive(p):
+        v_in, r_in, c_a, r_a = p
+        circ = mn.adaptive_mott_neuron(dev, c_membrane=5e-12, r_in=r_in, c_adapt=c_a, r_adapt=r_a, drive=mc.Constant(v_in))
+        sol = mc.simulate(circ, 0.0, t_end, ts=ts, dt0=1e-12, save_fn=lambda t, y: y.devices[0].temperature,
+                          max_steps=100_000, throw=False)
+        return sol.ys, sol.result._value
+
+    temp, res = adaptive(jnp.asarray([(2.0, 10e3, 50e-12, 10.0), (1.4, 5e3, 20e-12, 1e9), (1.8, 10e3, 100e-12, 1e9), (2.0, 10e3, 100e-12, 5e3)]))
+    assert np.all(np.asarray(res) == 0)
+    tsn = np.asarray(ts)
+    labels = [mn.classify_firing(mn.spike_times(tsn, np.asarray(temp[k]), SPIKE_T), 0.0, t_end) for k in range(4)]
+    circ = mn.pickett_neuristor(dev, dev, c1=40e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias1=0.75, v_bias2=0.75,
+                                drive=mc.Constant(0.4))
+    sol = mc.simulate(circ, 0.0, t_end, ts=ts, dt0=1e-12, save_fn=lambda t, y: y.v[1], max_steps=100_000)
+    out = mn.spike_times(tsn, np.asarray(sol.ys), 0.2)
+    labels.append(mn.classify_firing(out, 0.0, t_end))
+    assert labels == ["tonic spiking", "phasic spiking", "phasic bursting", "spike-frequency adaptation", "tonic bursting"]
+    groups = mn.burst_groups(np.diff(out))
+    assert min(groups[:-1]) >= 3  # every complete burst has >= 3 output spikes
+
+
 def test_classifier_on_synthetic_trains():
     t = lambda *a: np.asarray(a, float)
     assert mn.classify_firing(t(), 0, 1) == "quiescent"
@@ -201,6 +230,9 @@ def test_classifier_on_synthetic_trains():
     assert mn.classify_firing(np.arange(0.05, 1.0, 0.1), 0, 1) == "tonic spiking"
     bursts = np.concatenate([k * 0.2 + t(0.0, 0.01, 0.02) for k in range(5)])
     assert mn.classify_firing(bursts, 0, 1) == "tonic bursting"
+    # two complete bursts and one cut short by the end of the stimulus
+    cut = np.concatenate([k * 0.4 + t(0.0, 0.01, 0.02) for k in range(2)] + [t(0.8)])
+    assert mn.classify_firing(cut, 0, 0.85) == "tonic bursting"
     mixed = np.concatenate([t(0.0, 0.01, 0.02, 0.03), 0.03 + 0.1 * np.arange(1, 9)])
     assert mn.classify_firing(mixed, 0, 1) == "mixed mode"
     adapt = np.cumsum(np.linspace(0.05, 0.12, 10))

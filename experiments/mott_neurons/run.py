@@ -362,27 +362,35 @@ def exp_fit(dev, out, quick, key):
 
 
 # ---------------------------------------------------------------------------------------------
-THIRD = dict(c_internal=10e-12, r_series=500.0, biases=tuple(np.round(np.arange(0.80, 1.40001, 0.04), 3)))
+THIRD = dict(c_internal=10e-12, r_series=500.0, biases=tuple(np.round(np.arange(0.80, 2.00001, 0.05), 3)))
 
 
 def regime(ts, temp, metal, t_settle):
-    """Name a third-order element's regime from its late trace: `quiescent` (cold), `on`
-    (stable hot), `oscillation` (periodic single spikes from cold), `bursting` (spike groups),
-    `imt oscillation` (the metallic fraction oscillates on a hot background), `irregular`."""
+    """Name a third-order element's regime from its late trace: `quiescent` (steady and cold),
+    `on` (steady and hot), `oscillation` (periodic spikes from a cold channel, below `SPIKE_T`),
+    `hot oscillation` (periodic, but the channel stays above `SPIKE_T`: the cycle runs through
+    the insulator-metal transition on a hot background), `bursting` (periodic groups of >= 2
+    spikes), `imt oscillation` (only the metallic fraction oscillates), `irregular`.
+
+    A spike is the temperature crossing the middle of its late range upwards, so a relaxation
+    oscillation whose channel no longer cools below `SPIKE_T` between spikes (higher bias) is
+    still an oscillation."""
     late = ts > t_settle
     tl, ml = temp[late], metal[late]
-    spikes = mn.spike_times(ts[late], tl, SPIKE_T)
-    imt = mn.spike_times(ts[late], ml, 0.5)
-    if len(spikes) < 2 and len(imt) < 2:
-        return "on" if tl[-1] > SPIKE_T else "quiescent"
+    if not (np.all(np.isfinite(tl)) and np.all(np.isfinite(ml))):
+        return "solve failed"
+    lo, hi = float(tl.min()), float(tl.max())
+    spikes = mn.spike_times(ts[late], tl, 0.5 * (lo + hi)) if hi - lo > 50.0 else np.zeros(0)
     if len(spikes) < 2:
-        return "imt oscillation"
-    groups = mn.burst_groups(np.diff(spikes))
+        if len(mn.spike_times(ts[late], ml, 0.5)) >= 2:
+            return "imt oscillation"
+        return "on" if tl[-1] > SPIKE_T else "quiescent"
+    isi = np.diff(spikes)
+    groups = mn.burst_groups(isi)
     if len(groups) >= 3 and all(g >= 2 for g in groups[1:-1]):
         return "bursting"
-    isi = np.diff(spikes)
     if np.std(isi) / np.mean(isi) < 0.1:
-        return "oscillation"
+        return "oscillation" if lo < SPIKE_T else "hot oscillation"
     return "irregular"
 
 
@@ -394,7 +402,9 @@ def exp_third_order(dev, out, quick):
     @eqx.filter_jit
     def run(vb):
         circ = mn.third_order_element(dev, c_internal=cfg["c_internal"], r_series=cfg["r_series"], drive=mc.Constant(vb))
-        return run_circuit(circ, t_end, 8001, lambda t, y: (y.v[0], y.devices[0].temperature, y.devices[0].metal_fraction))
+        # the hot oscillation takes ~70 steps per ns
+        return run_circuit(circ, t_end, 8001, lambda t, y: (y.v[0], y.devices[0].temperature, y.devices[0].metal_fraction),
+                           max_steps=int(1e5 + 1.2e11 * t_end))
 
     ts, (v, temp, m), res = jax.vmap(run)(biases)
     ts = np.asarray(ts[0])
@@ -413,6 +423,7 @@ def exp_third_order(dev, out, quick):
     b = np.asarray(biases)
     bounds = [float(0.5 * (b[k] + b[k + 1])) for k in range(len(b) - 1) if regimes[k] != regimes[k + 1]]
     names = sorted(set(regimes))
+    osc = [k for k, r in enumerate(regimes) if r == "oscillation"]
     fig, axs = plt.subplots(1, 2, figsize=(10, 3.8))
     colors = {n: c for n, c in zip(names, plt.cm.tab10.colors)}
     axs[0].scatter(b, [names.index(r) for r in regimes], c=[colors[r] for r in regimes])
@@ -420,10 +431,12 @@ def exp_third_order(dev, out, quick):
     axs[0].axvspan(*window, color="grey", alpha=0.2, label="quasi-static hysteresis window")
     axs[0].set(xlabel="bias (V)", title="regimes of the third-order element")
     axs[0].legend(fontsize=7)
-    shown = [k for k, r in enumerate(regimes) if r not in ("quiescent",)][:3]
-    for j, k in enumerate(shown):
-        axs[1].plot(ts * 1e9, np.asarray(temp[k]) + 0 * j, lw=0.6, label=f"{float(b[k]):.2f} V: {regimes[k]}")
-    axs[1].set(xlabel="t (ns)", ylabel="T (K)", yscale="log", xlim=(0, t_end * 1e9 / 2))
+    # one late trace per regime (its lowest bias), 150 ns of it
+    shown = [regimes.index(r) for r in dict.fromkeys(regimes) if r != "quiescent"][:4]
+    t_show = 0.5 * t_end
+    for k in shown:
+        axs[1].plot(ts * 1e9, np.asarray(temp[k]), lw=0.7, label=f"{float(b[k]):.2f} V: {regimes[k]}")
+    axs[1].set(xlabel="t (ns)", ylabel="T (K)", yscale="log", xlim=(t_show * 1e9, t_show * 1e9 + 150))
     axs[1].legend(fontsize=7)
     save(fig, out, "third_order.png")
     return {
@@ -432,8 +445,10 @@ def exp_third_order(dev, out, quick):
         "boundaries_V": bounds,
         "hysteresis_window_V": window,
         "all_solves_ok": bool(np.all(np.asarray(res) == 0)),
+        "oscillation_bias_range_V": [float(b[k]) for k in (osc[0], osc[-1])] if osc else [],
         "pass": {
-            "oscillation_found": "oscillation" in regimes,
+            "oscillation_found": bool(osc),
+            "oscillation_below_window": bool(osc) and float(b[osc[0]]) < window[0],
             "bursting_found": "bursting" in regimes,
             "regime_boundaries": len(bounds) >= 2,
         },
@@ -441,49 +456,105 @@ def exp_third_order(dev, out, quick):
 
 
 # ---------------------------------------------------------------------------------------------
-# (name, v_in, r_in, c_membrane, c_adapt, r_adapt): circuits of the adaptive family
+# Circuits of the Yi et al. (2018) family, each fixed by its R and C values (and a DC input):
+# `adaptive` = `adaptive_mott_neuron` (one channel, an R_a || C_a adaptation node), `neuristor` =
+# `pickett_neuristor` (two oppositely biased channels, the output at channel 2). The label is not
+# written here: `classify_firing` names each pattern from the simulated spike train.
 MODES = [
-    ("A", 1.5, 10e3, 5e-12, 50e-12, 10.0),  # R_a C_a << ISI: the plain relaxation oscillator
-    ("B", 1.5, 10e3, 5e-12, 100e-12, 1e9),  # no leak: one spike charges C_a for good
-    ("C", 1.5, 10e3, 5e-12, 300e-12, 1.5e3),  # fast leak, small C_a: a few spikes, then held
-    ("D", 2.0, 10e3, 5e-12, 100e-12, 5e3),  # leak balances the charge per spike at a lower rate
-    ("E", 2.0, 10e3, 5e-12, 30e-12, 5e3),  # small C_a, fast leak: brief adaptation, then steady
+    ("A", "adaptive", dict(v_in=2.0, r_in=10e3, c_membrane=5e-12, c_adapt=50e-12, r_adapt=10.0)),  # R_a C_a << ISI: the plain oscillator
+    ("B", "adaptive", dict(v_in=1.4, r_in=5e3, c_membrane=5e-12, c_adapt=20e-12, r_adapt=1e9)),  # no leak, small C_a: one spike charges it past the threshold margin
+    ("C", "adaptive", dict(v_in=1.8, r_in=10e3, c_membrane=5e-12, c_adapt=100e-12, r_adapt=1e9)),  # no leak, large C_a: several spikes before it is charged
+    ("D", "adaptive", dict(v_in=2.0, r_in=10e3, c_membrane=5e-12, c_adapt=100e-12, r_adapt=5e3)),  # leak balances the charge per spike at a lower rate
+    ("E", "neuristor", dict(dc=0.4, c1=40e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75)),  # slow Na (C1) recovery, fast K (C2) channel
 ]
+MODE_RC_KEYS = {"adaptive": ("c_membrane", "r_in", "c_adapt", "r_adapt"), "neuristor": ("c1", "c2", "r_load1", "r_load2")}
+NEURISTOR_SPIKE_V = 0.2  # V: an output action potential is v2 crossing this level upwards (rest ~0, peaks ~0.5 V)
+
+
+def firing_mode_trace(dev, kind, params, t_end, n_save=8001):
+    """Simulate one firing-mode circuit under its DC input; returns `(ts, trace, spike_times, ok)`:
+    the trace is the device voltage (adaptive) or the output node voltage v2 (neuristor).
+    Spikes: the channel temperature crossing `SPIKE_T` (adaptive), the output crossing
+    `NEURISTOR_SPIKE_V` (neuristor: the K channel's firing is the output action potential)."""
+    p = {k: jnp.asarray(v, float) for k, v in params.items()}
+    if kind == "adaptive":
+        circ = mn.adaptive_mott_neuron(dev, c_membrane=p["c_membrane"], r_in=p["r_in"], c_adapt=p["c_adapt"],
+                                       r_adapt=p["r_adapt"], drive=mc.Constant(p["v_in"]))
+        save_fn = _save_adaptive
+    elif kind == "neuristor":
+        circ = mn.pickett_neuristor(dev, dev, c1=p["c1"], c2=p["c2"], r_load1=p["r_load1"], r_load2=p["r_load2"],
+                                    v_bias1=p["v_bias"], v_bias2=p["v_bias"], drive=mc.Constant(p["dc"]))
+        save_fn = _save_neuristor
+    else:
+        raise ValueError(f"unknown circuit kind {kind!r}")
+    ts, (x, temp), res = _run_mode(circ, t_end, n_save, save_fn)
+    ts, x, temp = map(np.asarray, (ts, x, temp))
+    if kind == "adaptive":
+        st = mn.spike_times(ts, temp, SPIKE_T)
+    else:
+        st = mn.spike_times(ts, x, NEURISTOR_SPIKE_V)
+    return ts, x, st, bool(int(res) == 0)
+
+
+def _save_adaptive(t, y):
+    return y.v[0] - y.v[1], y.devices[0].temperature
+
+
+def _save_neuristor(t, y):
+    return y.v[1], y.devices[1].temperature
+
+
+@eqx.filter_jit
+def _run_mode(circ, t_end, n_save, save_fn):
+    # dt0: diffrax's automatic first step is rejected forever for some of these circuits (0
+    # accepted steps) while any explicit first step of 1e-12..1e-10 s works
+    ts = jnp.linspace(0.0, t_end, n_save)
+    sol = mc.simulate(circ, 0.0, t_end, ts=ts, save_fn=save_fn, dt0=1e-12, max_steps=200_000, rtol=1e-6, atol=1e-8, throw=False)
+    return ts, sol.ys, sol.result._value
 
 
 def exp_firing_modes(dev, out, quick):
+    """Firing patterns selected by R and C alone, named by `classify_firing` from the traces; in
+    full mode each R and C of each circuit is also moved by -20% and +25% (one at a time) to check
+    that the pattern is not on a knife edge."""
     t_end = 2e-6
-
-    @eqx.filter_jit
-    def run(p):
-        v_in, r_in, c_m, c_a, r_a = p
-        circ = mn.adaptive_mott_neuron(dev, c_membrane=c_m, r_in=r_in, c_adapt=c_a, r_adapt=r_a, drive=mc.Constant(v_in))
-        return run_circuit(circ, t_end, 8001, lambda t, y: (y.v[0] - y.v[1], y.devices[0].temperature))
-
-    params = jnp.asarray([m[1:] for m in MODES])
-    ts, (vdev, temp), res = jax.vmap(run)(params)
-    ts = np.asarray(ts[0])
-    rows = []
-    for k, mode in enumerate(MODES):
-        st = mn.spike_times(ts, np.asarray(temp[k]), SPIKE_T)
-        rows.append(dict(name=mode[0], params=dict(zip(("v_in", "r_in", "c_membrane", "c_adapt", "r_adapt"), mode[1:])),
-                         n_spikes=int(len(st)), label=mn.classify_firing(st, 0.0, t_end),
-                         isi_ns=(np.diff(st) * 1e9).round(2).tolist()))
-    fig, axs = plt.subplots(len(MODES), 1, figsize=(8, 1.4 * len(MODES)), sharex=True)
-    for k, r in enumerate(rows):
-        axs[k].plot(ts * 1e9, np.asarray(vdev[k]), lw=0.6)
-        axs[k].text(0.01, 0.75, f"{r['label']}", transform=axs[k].transAxes, fontsize=8)
-        axs[k].set_ylabel("V_dev (V)", fontsize=7)
+    rows, traces = [], []
+    for name, kind, params in MODES:
+        ts, x, st, ok = firing_mode_trace(dev, kind, params, t_end)
+        label = mn.classify_firing(st, 0.0, t_end)
+        row = dict(name=name, circuit=kind, params=params, n_spikes=int(len(st)), label=label, solve_ok=ok,
+                   isi_ns=(np.diff(st) * 1e9).round(2).tolist())
+        if not quick:
+            neigh = []
+            for key in MODE_RC_KEYS[kind]:
+                for f in (0.8, 1.25):
+                    q = dict(params, **{key: params[key] * f})
+                    _, _, st_q, ok_q = firing_mode_trace(dev, kind, q, t_end)
+                    neigh.append(dict(param=key, factor=f, label=mn.classify_firing(st_q, 0.0, t_end), solve_ok=ok_q))
+            row["neighbours"] = neigh
+            row["robust_fraction"] = float(np.mean([n["label"] == label and n["solve_ok"] for n in neigh]))
+        rows.append(row)
+        traces.append((ts, x, st))
+    fig, axs = plt.subplots(len(MODES), 1, figsize=(8, 1.5 * len(MODES)), sharex=True)
+    for k, (r, (ts, x, st)) in enumerate(zip(rows, traces)):
+        axs[k].plot(ts * 1e9, x, lw=0.6)
+        axs[k].plot(st * 1e9, np.full(len(st), np.max(x) * 1.05), "r|", ms=5)
+        axs[k].text(0.01, 0.72, f"{r['name']} ({r['circuit']}): {r['label']}", transform=axs[k].transAxes, fontsize=8)
+        axs[k].set_ylabel("V_dev (V)" if r["circuit"] == "adaptive" else "V_out (V)", fontsize=7)
     axs[-1].set_xlabel("t (ns)")
     save(fig, out, "firing_modes.png")
     labels = sorted({r["label"] for r in rows} - {"quiescent", "irregular"})
-    return {
+    result = {
         "modes": rows,
         "distinct_patterns": labels,
         "n_distinct": len(labels),
-        "all_solves_ok": bool(np.all(np.asarray(res) == 0)),
+        "all_solves_ok": bool(all(r["solve_ok"] for r in rows)),
         "pass": {"five_patterns": len(labels) >= 5},
     }
+    if not quick:
+        result["min_robust_fraction"] = float(min(r["robust_fraction"] for r in rows))
+        result["pass"]["robust_to_rc_changes"] = bool(result["min_robust_fraction"] >= 0.75)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -560,11 +631,16 @@ def summary_md(m):
             "regular; set by C1, C2", x["pass"]["tonic_spiking"] and x["pass"]["isi_depends_on_c1_c2"])
     if "third_order" in m:
         x = m["third_order"]
-        add("third-order regimes vs bias", ", ".join(sorted(set(x["regimes"]))) + f"; boundaries {x['boundaries_V']}",
-            "oscillation below the window, two-spike bursting within (Kumar 2020)", x["pass"]["oscillation_found"] and x["pass"]["bursting_found"])
+        w = x["hysteresis_window_V"]
+        add("third-order regimes vs bias", ", ".join(sorted(set(x["regimes"]))) + f"; boundaries {[round(v, 3) for v in x['boundaries_V']]} V; "
+            f"oscillation {x['oscillation_bias_range_V']} V, quasi-static window [{w[0]:.3f}, {w[1]:.3f}] V; two-spike bursting not reproduced",
+            "oscillation below the window, two-spike bursting within (Kumar 2020)",
+            x["pass"]["oscillation_below_window"] and x["pass"]["bursting_found"])
     if "firing_modes" in m:
         x = m["firing_modes"]
-        add("firing patterns by R and C", f"{x['n_distinct']}: " + ", ".join(x["distinct_patterns"]), ">= 5 (Yi 2018)", x["pass"]["five_patterns"])
+        add("firing patterns by R and C", f"{x['n_distinct']}: " + ", ".join(f"{r['name']} {r['label']}" for r in x["modes"]), ">= 5 (Yi 2018)", x["pass"]["five_patterns"])
+        if "min_robust_fraction" in x:
+            add("firing patterns: same label with each R, C at x0.8 / x1.25", f"worst circuit {x['min_robust_fraction']:.0%}", ">= 75% of neighbours", x["pass"]["robust_to_rc_changes"])
     if "afferent" in m:
         x = m["afferent"]
         add("afferent nerve rate vs pressure", f"rising R² {x['rising_r2_linear']:.3f}, peak at {x['peak_pressure_Pa'] / 1e3:.0f} kPa, drop {x['drop_after_peak']:.0%}",

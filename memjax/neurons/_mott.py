@@ -57,10 +57,20 @@ def third_order_element(device: AbstractDevice, *, c_internal, r_series, drive: 
     Its three state variables are the capacitor voltage (node 0), the channel temperature and
     the metallic fraction of `MottMemristor`. The two negative-differential-resistance regions
     of the device (Poole-Frenkel runaway and the insulator-metal transition) give two kinds of
-    instability. With the `nbo2_kumar2020` preset (10 pF, 500 Ohm) a bias sweep gives
-    quiescence, relaxation oscillation on the Poole-Frenkel NDR, and a hot state in which only
-    the metallic fraction oscillates; the two-spike bursting of Kumar et al. has not been
-    reproduced with it (see `experiments/mott_neurons`).
+    instability. With the `nbo2_kumar2020` preset (10 pF, 500 Ohm) a bias sweep from 0.8 to
+    2 V gives quiescence, relaxation oscillation from a cold channel (from ~0.85 V, just above
+    the element's narrow quasi-static hysteresis window of ~0.75-0.83 V, not below it), and,
+    from ~1.15 V, an oscillation on a hot background (the channel stays above ~450 K and the
+    cycle runs through the insulator-metal transition). The periodic two-spike bursting of
+    Kumar et al. is not reproduced: their model's Mott transition is hysteretic in current
+    (metallic resistance switching between current bounds $I_1 < I_2$, their Eq. 5), which this
+    smooth, non-hysteretic $m_{eq}(T)$ lacks. Trials that did not give periodic doublets
+    either (3-10 pF, 100-500 Ohm, 0.7-2 V): a mean-field hysteretic transition (the metallic
+    fraction lowering the local transition temperature by 60-150 K) with metallic-fraction times
+    of 1-20 ns (irregular spike groups in a narrow window near 0.95 V at 10 pF, 10 ns; a latched
+    metallic state at 100-200 Ohm), and a current-hysteretic switch in the spirit of their Eq. 5
+    (on above 2-5 mA, off below 0.5 mA: it latches or freezes and the oscillation stops). Below
+    ~5 pF the fixed point on the Poole-Frenkel branch is stable and there is no oscillation.
     """
     return mott_oscillator(device, capacitance=c_internal, resistance=r_series, drive=drive)
 
@@ -76,8 +86,13 @@ def adaptive_mott_neuron(
     ($C_a \parallel R_a$ to ground). Each spike dumps charge into $C_a$, which lowers the voltage
     across the device (an adaptation current, like a slow K$^+$ conductance); $R_a$ leaks it
     away with time constant $R_a C_a$. Depending on $R_a C_a$ against the inter-spike interval
-    and on how much charge a spike moves, the circuit spikes tonically, adapts, bursts, fires
-    once (phasic) or fires a burst followed by tonic spikes (mixed mode).
+    and on how much charge a spike moves, the circuit spikes tonically ($R_a C_a$ much shorter
+    than the interval), fires once (no leak: phasic spiking), fires a few spikes and stops (a
+    leak too weak to hold the rate: phasic bursting) or slows down to a steady rate
+    (spike-frequency adaptation); with `nbo2_kumar2020` these are the parameter sets of
+    `experiments/mott_neurons` (`MODES`). Its slow variable is one-dimensional, so it does not
+    burst periodically: tonic bursting comes from `pickett_neuristor` with a slow channel 1
+    (large `c1`) and a fast channel 2 (small `c2`).
     """
     for name, val, unit in [
         ("c_membrane", c_membrane, "F"),
@@ -120,7 +135,10 @@ def pickett_neuristor(
     The oppositely biased channels play Na$^+$ and K$^+$: a supra-threshold input switches
     channel 1, which pulls both nodes towards its rail (depolarisation); the swing switches
     channel 2, which pulls them back (repolarisation) and switches channel 1 off. While the
-    capacitors recover, a new input cannot fire: the refractory period.
+    capacitors recover, a new input cannot fire: the refractory period. Under a DC input it
+    spikes tonically; with a large `c1` (channel 1 recovers slowly, holding node 1 low) and a
+    small `c2`, channel 2 fires several times per channel-1 event: tonic bursting at the output
+    (Yi et al., Nat. Commun. 9, 4661 (2018), where R and C select among such patterns).
 
     **Arguments:** `c1`, `c2` (F), `r_load1`, `r_load2` (Ohm), `v_bias1`, `v_bias2` (V, both
     positive: channel 1 is biased at `-v_bias1`, channel 2 at `+v_bias2`), `drive` (V),
@@ -256,8 +274,9 @@ def classify_firing(times, t_start, t_end, *, cv_tonic: float = 0.05, trend: flo
     - all spikes in the first half of the stimulus, then silence: *phasic spiking* (one or two
       spikes) or *phasic bursting* (more);
     - inter-spike intervals (ISIs) that split into short (intra-burst) and long (> `burst_ratio`
-      x shortest) ones: *tonic bursting* when the groups repeat with >= 2 spikes each, *mixed
-      mode* when a first burst is followed by single spikes;
+      x shortest) ones: *tonic bursting* when the groups repeat with >= 2 spikes each (at least
+      two complete groups; the last group, which the end of the stimulus may cut short, is not
+      judged), *mixed mode* when a first burst is followed by single spikes;
     - ISIs growing (shrinking) by more than `trend` from the first to the last third:
       *spike-frequency adaptation* (*acceleration*);
     - ISI coefficient of variation below `cv_tonic`: *tonic spiking*; otherwise *irregular*.
@@ -278,10 +297,12 @@ def classify_firing(times, t_start, t_end, *, cv_tonic: float = 0.05, trend: flo
         return "irregular"
     groups = burst_groups(isi, burst_ratio)
     if len(groups) >= 3:
-        inner = groups[1:-1] if len(groups) > 3 else groups[1:]
         if groups[0] >= 2 and all(g == 1 for g in groups[1:]):
             return "mixed mode"
-        if all(g >= 2 for g in inner):
+        # the last group may be cut short by the end of the stimulus: judge the complete ones
+        # (and, given three or more, not the onset group either)
+        complete = groups[:-1]
+        if all(g >= 2 for g in (complete[1:] if len(complete) >= 3 else complete)):
             return "tonic bursting"
     if len(groups) == 2 and groups[0] >= 2 and groups[1] >= 3 and isi.size >= 4:
         # one initial burst, then regular spikes at a longer interval: mixed mode
