@@ -14,5 +14,5 @@ def test_notebook_executes(path, monkeypatch):
     """Each tutorial runs top to bottom in smoke mode (MEMJAX_SMOKE=1 shrinks its sizes)."""
     monkeypatch.setenv("MEMJAX_SMOKE", "1")
     monkeypatch.setenv("PYTHONPATH", str(path.parent.parent) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.read(str(path), as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
