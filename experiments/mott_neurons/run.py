@@ -10,10 +10,8 @@ E_a through the thermal ODE). Writes PNG figures, `metrics.json` (after every su
 `summary.md`.
 """
 
-import argparse
-import json
 import os
-import time
+import sys
 
 import jax
 
@@ -33,18 +31,14 @@ import memjax.circuits as mc  # noqa: E402
 import memjax.devices as md  # noqa: E402
 import memjax.neurons as mn  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _study import logger, run_study, save_figure  # noqa: E402
+
 SEED = 0
 SPIKE_T = 450.0  # K: a spike is the channel temperature crossing this level upwards
+log = logger("mott_neurons")
 
 
-def log(msg):
-    print(f"[mott_neurons] {msg}", flush=True)
-
-
-def save(fig, out, name):
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, name), dpi=120)
-    plt.close(fig)
 
 
 def run_circuit(circ, t_end, n_save, save_fn, max_steps=200_000, rtol=1e-6, atol=1e-8):
@@ -103,7 +97,7 @@ def exp_iv(dev, out, quick):
     axs[1].plot(va[dn], i[dn] * 1e3, "b-", label="down")
     axs[1].set(xlabel="V applied (V)", ylabel="I (mA)", title=f"voltage sweep via {r_s / 1e3:.0f} kΩ")
     axs[1].legend(fontsize=7)
-    save(fig, out, "iv.png")
+    save_figure(fig, out, "iv.png")
     return {
         "v_th_V": v_th,
         "i_th_A": i_th,
@@ -161,7 +155,7 @@ def exp_oscillator(dev, out, quick):
     axs[1].plot(g * 1e6, pred / 1e6, "k--", label=f"fit: {slope:.3g} Hz/S, R² = {r2:.4f}")
     axs[1].set(xlabel="synaptic conductance (µS)", ylabel="f (MHz)")
     axs[1].legend(fontsize=7)
-    save(fig, out, "oscillator.png")
+    save_figure(fig, out, "oscillator.png")
     return {
         "resistance_ohm": np.asarray(rs).tolist(),
         "frequency_Hz": freqs,
@@ -258,7 +252,7 @@ def exp_neuristor(dev, out, quick):
     axs[1, 1].bar(range(len(caps)), np.asarray(isi) * 1e9)
     axs[1, 1].set_xticks(range(len(caps)), lab, rotation=45, fontsize=7)
     axs[1, 1].set(xlabel="C1/C2 (pF)", ylabel="ISI (ns)", title=f"tonic spiking at {dc} V DC")
-    save(fig, out, "neuristor.png")
+    save_figure(fig, out, "neuristor.png")
     isi_arr = np.asarray(isi)
     return {
         "amplitudes_V": amps,
@@ -353,7 +347,7 @@ def exp_fit(dev, out, quick, key):
     axs[0].legend(fontsize=7)
     axs[1].semilogy(r["loss"])
     axs[1].set(xlabel="Adam step", ylabel="loss (mean sq. log error)")
-    save(fig, out, "fit.png")
+    save_figure(fig, out, "fit.png")
     return {
         "true": r["true"], "start": r["start"], "recovered": r["est"], "rel_err": r["rel_err"],
         "final_loss": r["loss"][-1], "noise_rel": cfg["noise"], "n_iter": len(r["loss"]),
@@ -438,7 +432,7 @@ def exp_third_order(dev, out, quick):
         axs[1].plot(ts * 1e9, np.asarray(temp[k]), lw=0.7, label=f"{float(b[k]):.2f} V: {regimes[k]}")
     axs[1].set(xlabel="t (ns)", ylabel="T (K)", yscale="log", xlim=(t_show * 1e9, t_show * 1e9 + 150))
     axs[1].legend(fontsize=7)
-    save(fig, out, "third_order.png")
+    save_figure(fig, out, "third_order.png")
     return {
         "biases_V": b.tolist(),
         "regimes": regimes,
@@ -542,7 +536,7 @@ def exp_firing_modes(dev, out, quick):
         axs[k].text(0.01, 0.72, f"{r['name']} ({r['circuit']}): {r['label']}", transform=axs[k].transAxes, fontsize=8)
         axs[k].set_ylabel("V_dev (V)" if r["circuit"] == "adaptive" else "V_out (V)", fontsize=7)
     axs[-1].set_xlabel("t (ns)")
-    save(fig, out, "firing_modes.png")
+    save_figure(fig, out, "firing_modes.png")
     labels = sorted({r["label"] for r in rows} - {"quiescent", "irregular"})
     result = {
         "modes": rows,
@@ -589,7 +583,7 @@ def exp_afferent(dev, out, quick):
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.plot(pn / 1e3, f / 1e6, "o-")
     ax.set(xlabel="pressure (kPa)", ylabel="spike rate (MHz)", title="artificial afferent nerve")
-    save(fig, out, "afferent.png")
+    save_figure(fig, out, "afferent.png")
     return {
         "pressure_Pa": pn.tolist(),
         "frequency_Hz": freqs,
@@ -605,7 +599,6 @@ def exp_afferent(dev, out, quick):
 
 
 # ---------------------------------------------------------------------------------------------
-EXPERIMENTS = ["iv", "oscillator", "neuristor", "third_order", "firing_modes", "afferent", "fit"]
 
 
 def summary_md(m):
@@ -655,36 +648,11 @@ def summary_md(m):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="results/mott_neurons")
-    ap.add_argument("--quick", action="store_true", help="shorter traces and sweeps (CI)")
-    ap.add_argument("--only", default=",".join(EXPERIMENTS))
-    args = ap.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    only = [s for s in args.only.split(",") if s]
-    for s in only:
-        if s not in EXPERIMENTS:
-            raise SystemExit(f"unknown experiment {s!r}; choose from {EXPERIMENTS}")
     dev = md.nbo2_kumar2020()
-    key = jr.key(SEED)
-    path = os.path.join(args.out, "metrics.json")
-    metrics = json.load(open(path)) if os.path.exists(path) else {}
-    for name in only:
-        t0 = time.perf_counter()
-        log(f"{name} ...")
-        if name == "fit":
-            metrics[name] = exp_fit(dev, args.out, args.quick, key)
-        else:
-            metrics[name] = globals()[f"exp_{name}"](dev, args.out, args.quick)
-        metrics[name]["wall_s"] = time.perf_counter() - t0
-        metrics["quick"] = args.quick
-        log(f"{name} done in {metrics[name]['wall_s']:.1f} s: {metrics[name].get('pass', '')}")
-        with open(path, "w") as fh:  # after every sub-experiment: nothing computed is lost
-            json.dump(metrics, fh, indent=2, default=float)
-    with open(os.path.join(args.out, "summary.md"), "w") as fh:
-        fh.write(summary_md(metrics))
-    print(summary_md(metrics))
-    return metrics
+    names = ["iv", "oscillator", "neuristor", "third_order", "firing_modes", "afferent"]
+    experiments = {name: (lambda a, fn=globals()[f"exp_{name}"]: fn(dev, a.out, a.quick)) for name in names}
+    experiments["fit"] = lambda a: exp_fit(dev, a.out, a.quick, jr.key(SEED))
+    return run_study("mott_neurons", __doc__, experiments, summary_md, argv=argv)
 
 
 if __name__ == "__main__":
