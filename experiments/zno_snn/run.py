@@ -4,9 +4,11 @@
 
 Sub-experiments:
 
-- `check`: the reduced neuron models against the device ODE (encoder frequency and energy vs
-  the diffrax solve, for the reference and two perturbed devices) and the network gradient with
-  respect to every co-designed parameter against central finite differences (float64).
+- `check`: the reduced neuron models against the device ODE: encoder frequency and energy vs
+  the diffrax solve at e_drift on and off the table's grid (and a device with another hopping
+  length); dPeriod/de_drift and dEnergy/de_drift by autodiff vs central finite differences of
+  the diffrax solve; and the network gradient with respect to every co-designed parameter
+  against central finite differences (float64).
 - `main`: BPTT training of 784 ZnO encoders -> 784x10 synapses -> 10 ZnO LIF neurons, with the
   device parameters co-designed (no energy penalty). Full mode: all of MNIST (60k/10k),
   checkpointed each epoch, resumable (rerun the same command). Figures: accuracy per epoch,
