@@ -60,21 +60,26 @@ def _row(e_drift):
     return mneu.ENCODER_TABLE["e_drift"].index(e_drift)
 
 
+def _encoder_period(e_drift, volts):
+    enc = mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=e_drift))
+    return enc.period_and_energy(jnp.asarray(volts))[0]
+
+
 def test_encoder_table_matches_fresh_diffrax_solve():
     table = mneu.ENCODER_TABLE
     volts = [0.8, 2.0]
     cols = [table["voltage"].index(v) for v in volts]
     h = table["fd_step"]
-    for e_drift in (0.4, 0.43):
-        k = _row(e_drift)
-        period, energy = mneu.encoder_table(volts, md.zno_wang2022(e_drift=e_drift))
-        np.testing.assert_allclose(period, [table["period"][k][c] for c in cols], rtol=1e-4)
-        np.testing.assert_allclose(energy, [table["energy"][k][c] for c in cols], rtol=1e-4)
+    k = _row(0.43)  # a node away from the reference device (three solves: ~20 s idle)
+    period, energy = mneu.encoder_table(volts, md.zno_wang2022(e_drift=0.43))
+    np.testing.assert_allclose(period, [table["period"][k][c] for c in cols], rtol=1e-4)
+    np.testing.assert_allclose(energy, [table["energy"][k][c] for c in cols], rtol=1e-4)
     # the tabulated e_drift slope of log(period) at 0.43 eV against central differences
     p_plus, _ = mneu.encoder_table(volts, md.zno_wang2022(e_drift=0.43 + h))
     p_minus, _ = mneu.encoder_table(volts, md.zno_wang2022(e_drift=0.43 - h))
     slope = (np.log(p_plus) - np.log(p_minus)) / (2 * h)
-    np.testing.assert_allclose(slope, [table["dlogperiod_de"][_row(0.43)][c] for c in cols], rtol=1e-3)
+    measured = [table["dlogperiod_de"][k][c] for c in cols]
+    np.testing.assert_allclose(slope, measured, rtol=1e-3)
     # the measured frequencies of the foundation's oscillator (Fig. 4b: 38-176 Hz for 0.5-2 V)
     assert 1 / table["period"][_row(0.4)][0] == pytest.approx(41.4, rel=0.01)
     assert 1 / table["period"][_row(0.4)][-1] == pytest.approx(168.0, rel=0.01)
@@ -85,18 +90,21 @@ def test_encoder_period_is_smooth_in_e_drift_and_exact_at_nodes():
     volts = jnp.asarray(table["voltage"])
 
     def period(e):
-        return mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=e)).period_and_energy(volts)[0]
+        return _encoder_period(e, volts)
 
     dperiod = jax.jit(jax.jacfwd(period))
     k = _row(0.38)
     p_node = np.asarray(table["period"][k])
     np.testing.assert_allclose(period(jnp.asarray(0.38)), p_node, rtol=1e-10)
     # node slope = the measured one; C1 across the node (left and right one-sided limits agree)
-    np.testing.assert_allclose(dperiod(jnp.asarray(0.38)), p_node * np.asarray(table["dlogperiod_de"][k]), rtol=1e-8)
-    np.testing.assert_allclose(dperiod(jnp.asarray(0.38 - 1e-9)), dperiod(jnp.asarray(0.38 + 1e-9)), rtol=1e-5)
-    # autodiff = finite differences of the interpolant off the grid; the period grows with the barrier
+    slope = p_node * np.asarray(table["dlogperiod_de"][k])
+    np.testing.assert_allclose(dperiod(jnp.asarray(0.38)), slope, rtol=1e-8)
+    left, right = dperiod(jnp.asarray(0.38 - 1e-9)), dperiod(jnp.asarray(0.38 + 1e-9))
+    np.testing.assert_allclose(left, right, rtol=1e-5)
+    # autodiff = finite differences of the interpolant off the grid; a higher barrier: slower
     e, h = 0.3873, 1e-6
-    np.testing.assert_allclose(dperiod(jnp.asarray(e)), (period(e + h) - period(e - h)) / (2 * h), rtol=1e-6)
+    fd = (period(e + h) - period(e - h)) / (2 * h)
+    np.testing.assert_allclose(dperiod(jnp.asarray(e)), fd, rtol=1e-6)
     assert np.all(np.asarray(dperiod(jnp.asarray(e))) > 0)
 
 
@@ -105,12 +113,11 @@ def test_encoder_period_gradient_matches_diffrax_off_grid():
     volts = [0.55, 1.15, 1.9]
     e, h = 0.4275, 1e-4
 
-    def period(e):
-        return mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=e)).period_and_energy(jnp.asarray(volts))[0]
-
-    fd = (np.asarray(mneu.encoder_table(volts, md.zno_wang2022(e_drift=e + h))[0])
-          - np.asarray(mneu.encoder_table(volts, md.zno_wang2022(e_drift=e - h))[0])) / (2 * h)
-    np.testing.assert_allclose(jax.jacfwd(period)(jnp.asarray(e)), fd, rtol=0.02)
+    p_plus, _ = mneu.encoder_table(volts, md.zno_wang2022(e_drift=e + h))
+    p_minus, _ = mneu.encoder_table(volts, md.zno_wang2022(e_drift=e - h))
+    fd = (np.asarray(p_plus) - np.asarray(p_minus)) / (2 * h)
+    ad = jax.jacfwd(lambda e: _encoder_period(e, volts))(jnp.asarray(e))
+    np.testing.assert_allclose(ad, fd, rtol=5e-3)  # measured: 1.6e-3 (interpolation in V)
 
 
 def test_encoder_rates_monotone_and_blank_pixels_silent():
@@ -119,7 +126,8 @@ def test_encoder_rates_monotone_and_blank_pixels_silent():
     f, e = enc.rates(x)
     assert float(f[0]) == 0.0
     assert np.all(np.diff(np.asarray(f[1:])) > 0)
-    assert float(f[-1]) == pytest.approx(1 / mneu.ENCODER_TABLE["period"][_row(0.4)][-1], rel=1e-6)
+    p_top = mneu.ENCODER_TABLE["period"][_row(0.4)][-1]
+    assert float(f[-1]) == pytest.approx(1 / p_top, rel=1e-6)
     assert np.all(np.asarray(e) > 0)
 
 

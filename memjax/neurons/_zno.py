@@ -340,7 +340,6 @@ ENCODER_TABLE = {
     "resistance": 1000000.0,
     "fd_step": 0.0001,
 }
-V_TH_REFERENCE = 0.16862821655647217  # V, quasi_static_thresholds(zno_wang2022())[0], 4096 gaps
 
 
 def encoder_table(voltages, device=None, *, capacitance=47e-9, resistance=1e6, rtol=1e-8, atol=1e-10):
