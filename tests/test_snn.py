@@ -56,17 +56,68 @@ def test_quasi_static_thresholds_match_dc_sweep_and_have_fd_gradients():
     assert float(ad) > 0  # a higher hopping barrier needs more field to switch
 
 
+def _row(e_drift):
+    return mneu.ENCODER_TABLE["e_drift"].index(e_drift)
+
+
+def _encoder_period(e_drift, volts):
+    enc = mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=e_drift))
+    return enc.period_and_energy(jnp.asarray(volts))[0]
+
+
 def test_encoder_table_matches_fresh_diffrax_solve():
     table = mneu.ENCODER_TABLE
     volts = [0.8, 2.0]
-    period, energy = mneu.encoder_table(volts)
-    for v, p, e in zip(volts, period, energy):
-        k = table["voltage"].index(v)
-        np.testing.assert_allclose(p, table["period"][k], rtol=1e-4)
-        np.testing.assert_allclose(e, table["energy"][k], rtol=1e-4)
+    cols = [table["voltage"].index(v) for v in volts]
+    h = table["fd_step"]
+    k = _row(0.43)  # a node away from the reference device (three solves: ~20 s idle)
+    period, energy = mneu.encoder_table(volts, md.zno_wang2022(e_drift=0.43))
+    np.testing.assert_allclose(period, [table["period"][k][c] for c in cols], rtol=1e-4)
+    np.testing.assert_allclose(energy, [table["energy"][k][c] for c in cols], rtol=1e-4)
+    # the tabulated e_drift slope of log(period) at 0.43 eV against central differences
+    p_plus, _ = mneu.encoder_table(volts, md.zno_wang2022(e_drift=0.43 + h))
+    p_minus, _ = mneu.encoder_table(volts, md.zno_wang2022(e_drift=0.43 - h))
+    slope = (np.log(p_plus) - np.log(p_minus)) / (2 * h)
+    measured = [table["dlogperiod_de"][k][c] for c in cols]
+    np.testing.assert_allclose(slope, measured, rtol=1e-3)
     # the measured frequencies of the foundation's oscillator (Fig. 4b: 38-176 Hz for 0.5-2 V)
-    assert 1 / table["period"][0] == pytest.approx(41.4, rel=0.01)
-    assert 1 / table["period"][-1] == pytest.approx(168.0, rel=0.01)
+    assert 1 / table["period"][_row(0.4)][0] == pytest.approx(41.4, rel=0.01)
+    assert 1 / table["period"][_row(0.4)][-1] == pytest.approx(168.0, rel=0.01)
+
+
+def test_encoder_period_is_smooth_in_e_drift_and_exact_at_nodes():
+    table = mneu.ENCODER_TABLE
+    volts = jnp.asarray(table["voltage"])
+
+    def period(e):
+        return _encoder_period(e, volts)
+
+    dperiod = jax.jit(jax.jacfwd(period))
+    k = _row(0.38)
+    p_node = np.asarray(table["period"][k])
+    np.testing.assert_allclose(period(jnp.asarray(0.38)), p_node, rtol=1e-10)
+    # node slope = the measured one; C1 across the node (left and right one-sided limits agree)
+    slope = p_node * np.asarray(table["dlogperiod_de"][k])
+    np.testing.assert_allclose(dperiod(jnp.asarray(0.38)), slope, rtol=1e-8)
+    left, right = dperiod(jnp.asarray(0.38 - 1e-9)), dperiod(jnp.asarray(0.38 + 1e-9))
+    np.testing.assert_allclose(left, right, rtol=1e-5)
+    # autodiff = finite differences of the interpolant off the grid; a higher barrier: slower
+    e, h = 0.3873, 1e-6
+    fd = (period(e + h) - period(e - h)) / (2 * h)
+    np.testing.assert_allclose(dperiod(jnp.asarray(e)), fd, rtol=1e-6)
+    assert np.all(np.asarray(dperiod(jnp.asarray(e))) > 0)
+
+
+@pytest.mark.slow
+def test_encoder_period_gradient_matches_diffrax_off_grid():
+    volts = [0.55, 1.15, 1.9]
+    e, h = 0.4275, 1e-4
+
+    p_plus, _ = mneu.encoder_table(volts, md.zno_wang2022(e_drift=e + h))
+    p_minus, _ = mneu.encoder_table(volts, md.zno_wang2022(e_drift=e - h))
+    fd = (np.asarray(p_plus) - np.asarray(p_minus)) / (2 * h)
+    ad = jax.jacfwd(lambda e: _encoder_period(e, volts))(jnp.asarray(e))
+    np.testing.assert_allclose(ad, fd, rtol=5e-3)  # measured: 1.6e-3 (interpolation in V)
 
 
 def test_encoder_rates_monotone_and_blank_pixels_silent():
@@ -75,7 +126,8 @@ def test_encoder_rates_monotone_and_blank_pixels_silent():
     f, e = enc.rates(x)
     assert float(f[0]) == 0.0
     assert np.all(np.diff(np.asarray(f[1:])) > 0)
-    assert float(f[-1]) == pytest.approx(1 / mneu.ENCODER_TABLE["period"][-1], rel=1e-6)
+    p_top = mneu.ENCODER_TABLE["period"][_row(0.4)][-1]
+    assert float(f[-1]) == pytest.approx(1 / p_top, rel=1e-6)
     assert np.all(np.asarray(e) > 0)
 
 
@@ -204,6 +256,8 @@ def test_bad_inputs():
         mn.run(params, np.zeros((2, 100)), cfg)
     with pytest.raises(ValueError, match="v_lo"):
         mneu.ZnOEncoder(v_lo=0.2, v_hi=2.0, device=md.zno_wang2022())
+    with pytest.raises(ValueError, match="e_drift"):  # outside the encoder table
+        mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=0.5))
     with pytest.raises(ValueError, match="reset"):
         mneu.ZnOLIF(capacitance=1e-9, resistance=1e6, device=md.zno_wang2022(), reset="soft")
     with pytest.raises(ValueError, match="lo"):

@@ -4,9 +4,11 @@
 
 Sub-experiments:
 
-- `check`: the reduced neuron models against the device ODE (encoder frequency and energy vs
-  the diffrax solve, for the reference and two perturbed devices) and the network gradient with
-  respect to every co-designed parameter against central finite differences (float64).
+- `check`: the reduced neuron models against the device ODE: encoder frequency and energy vs
+  the diffrax solve at e_drift on and off the table's grid (and a device with another hopping
+  length); dPeriod/de_drift and dEnergy/de_drift by autodiff vs central finite differences of
+  the diffrax solve; and the network gradient with respect to every co-designed parameter
+  against central finite differences (float64).
 - `main`: BPTT training of 784 ZnO encoders -> 784x10 synapses -> 10 ZnO LIF neurons, with the
   device parameters co-designed (no energy penalty). Full mode: all of MNIST (60k/10k),
   checkpointed each epoch, resumable (rerun the same command). Figures: accuracy per epoch,
@@ -44,6 +46,11 @@ import memjax.neurons as mneu  # noqa: E402
 from config import CODESIGN, MAIN, PUBLISHED, QUICK, SEED  # noqa: E402
 
 
+# dP/de_drift of the previous encoder model (table at 0.40 eV + quasi-static charging-time
+# correction) vs the diffrax FD, same points: for the record in summary.md.
+SENSITIVITY_BEFORE = "5.9-16.5%, 20 points"
+
+
 def log(msg):
     print(f"[zno_snn] {msg}", flush=True)
 
@@ -64,29 +71,45 @@ def load(n_train, n_test):
 def exp_check(out, quick):
     """Reduced models vs the device ODE, and AD vs FD through the device parameters."""
     volts = [0.6, 1.9] if quick else [0.55, 0.8, 1.15, 1.5, 1.9]
-    rows = []
-    # the reference device and the two co-design bounds (quick: the lower bound only)
-    for e_drift in (0.4, 0.36) if quick else (0.4, 0.36, 0.44):
+    rows, sens = [], []
+    # The reference device, the two co-design bounds (table nodes) and off-grid e_drift values
+    # (between the 0.01 eV nodes of ENCODER_TABLE, where the interpolation is tested).
+    # Period, energy and dP/de_drift of the reduced model (autodiff) vs the diffrax solve
+    # (central differences of forward solves, h = 1e-4 eV).
+    h_e = 1e-4
+    e_values = (0.4, 0.373) if quick else (0.4, 0.36, 0.44, 0.365, 0.3833, 0.4033, 0.4275, 0.4391)
+    model_pe = lambda e: mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=e)).period_and_energy(jnp.asarray(volts))
+    jac_model = jax.jit(jax.jacfwd(model_pe))
+    for e_drift in e_values:
         dev = md.zno_wang2022(e_drift=e_drift)
         per_ode, en_ode = (np.asarray(a) for a in mneu.encoder_table(volts, dev))
-        enc = mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=dev)
-        per_m, en_m = (np.asarray(a) for a in enc.period_and_energy(jnp.asarray(volts)))
+        per_m, en_m = (np.asarray(a) for a in model_pe(jnp.asarray(e_drift)))
         for v, po, pm, eo, em in zip(volts, per_ode, per_m, en_ode, en_m):
             rows.append({"e_drift_eV": e_drift, "V": v, "f_ode_Hz": 1 / po, "f_model_Hz": 1 / pm,
                          "f_rel_err": abs(pm / po - 1), "E_ode_J": eo, "E_model_J": em, "E_rel_err": abs(em / eo - 1)})
             log(f"  e_drift {e_drift} V {v}: f ODE {1 / po:.2f} Hz model {1 / pm:.2f} Hz; E ODE {eo:.3e} model {em:.3e}")
-    # Sensitivity of the period to the device: reduced model (autodiff) vs the diffrax solve
-    # (central differences of forward solves, h = 1e-4 eV).
-    h_e = 1e-4
-    p_plus = np.asarray(mneu.encoder_table(volts, md.zno_wang2022(e_drift=0.4 + h_e))[0])
-    p_minus = np.asarray(mneu.encoder_table(volts, md.zno_wang2022(e_drift=0.4 - h_e))[0])
-    fd_ode = (p_plus - p_minus) / (2 * h_e)
-    model_p = lambda e: mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=e)).period_and_energy(jnp.asarray(volts))[0]
-    ad_model = np.asarray(jax.jacrev(model_p)(jnp.asarray(0.4)))
-    sens = [{"V": v, "dP_de_ode_s_per_eV": float(a), "dP_de_model_s_per_eV": float(b), "rel_err": float(abs(b / a - 1))}
-            for v, a, b in zip(volts, fd_ode, ad_model)]
-    for r in sens:
-        log(f"  dP/de_drift at {r['V']} V: diffrax FD {r['dP_de_ode_s_per_eV']:.4e}  model AD {r['dP_de_model_s_per_eV']:.4e} s/eV")
+        if e_drift in (0.36, 0.44):  # the bounds: one-sided ends of the table, no sensitivity row
+            continue
+        (p_plus, e_plus), (p_minus, e_minus) = (
+            (np.asarray(a) for a in mneu.encoder_table(volts, md.zno_wang2022(e_drift=e_drift + s * h_e))) for s in (1, -1))
+        dp_ode, de_ode = (p_plus - p_minus) / (2 * h_e), (e_plus - e_minus) / (2 * h_e)
+        dp_m, de_m = (np.asarray(a) for a in jac_model(jnp.asarray(e_drift)))
+        for v, a, b, c, d in zip(volts, dp_ode, dp_m, de_ode, de_m):
+            sens.append({"e_drift_eV": e_drift, "V": v, "dP_de_ode_s_per_eV": float(a), "dP_de_model_s_per_eV": float(b),
+                         "rel_err": float(abs(b / a - 1)), "dE_de_ode_J_per_eV": float(c), "dE_de_model_J_per_eV": float(d),
+                         "energy_rel_err": float(abs(d / c - 1))})
+            log(f"  dP/de_drift at {e_drift} eV, {v} V: diffrax FD {a:.5e}  model AD {b:.5e} s/eV (rel {abs(b / a - 1):.1e}); "
+                f"dE/de rel {abs(d / c - 1):.1e}")
+    # A device differing in another parameter (hopping length, not co-designed for the encoder):
+    # the quasi-static charging-time correction, for the record.
+    other = []
+    for hop in ((9.0e-9,) if quick else (7.5e-9, 9.5e-9)):
+        dev = md.zno_wang2022(hop_length=hop)
+        per_ode = np.asarray(mneu.encoder_table(volts, dev)[0])
+        per_m = np.asarray(mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=dev).period_and_energy(jnp.asarray(volts))[0])
+        for v, po, pm in zip(volts, per_ode, per_m):
+            other.append({"hop_length_m": hop, "V": v, "f_ode_Hz": 1 / po, "f_model_Hz": 1 / pm, "f_rel_err": abs(pm / po - 1)})
+        log(f"  hop_length {hop:.2e} m: max f rel err {max(r['f_rel_err'] for r in other if r['hop_length_m'] == hop):.1e}")
     max_f_ref = max(r["f_rel_err"] for r in rows if r["e_drift_eV"] == 0.4)
     max_f_pert = max(r["f_rel_err"] for r in rows)
     max_e = max(r["E_rel_err"] for r in rows)
@@ -112,16 +135,21 @@ def exp_check(out, quick):
         "max_f_rel_err_reference_device": max_f_ref,
         "max_f_rel_err_perturbed_devices": max_f_pert,
         "max_energy_rel_err": max_e,
+        "encoder_other_parameter": other,
+        "max_f_rel_err_other_parameter": max(r["f_rel_err"] for r in other),
         "v_th_quasi_static_V": float(mneu.quasi_static_thresholds(md.zno_wang2022())[0]),
         "v_hold_quasi_static_V": float(mneu.quasi_static_thresholds(md.zno_wang2022())[1]),
         "gradients": grad_rows,
         "period_sensitivity_e_drift": sens,
         "max_sensitivity_rel_err": max(r["rel_err"] for r in sens),
+        "max_sensitivity_rel_err_off_grid": max(r["rel_err"] for r in sens if round(r["e_drift_eV"], 2) != r["e_drift_eV"]),
+        "max_energy_sensitivity_rel_err": max(r["energy_rel_err"] for r in sens),
+        "sensitivity_before_s3": SENSITIVITY_BEFORE,
         "pass": {
-            "sensitivity_10pct": max(r["rel_err"] for r in sens) <= 0.10,
-            "f_reference_1pct": max_f_ref <= 0.01,
-            "f_perturbed_5pct": max_f_pert <= 0.05,
-            "energy_5pct": max_e <= 0.05,
+            "sensitivity_2pct": bool(max(r["rel_err"] for r in sens) <= 0.02),
+            "f_reference_1pct": bool(max_f_ref <= 0.01),
+            "f_perturbed_1pct": bool(max_f_pert <= 0.01),
+            "energy_5pct": bool(max_e <= 0.05),
             "grad_rtol_1e-3": all(r["rel_err"] <= 1e-3 for r in grad_rows.values()),
         },
     }
@@ -263,10 +291,13 @@ def summary(metrics, quick):
     ch = metrics.get("check")
     if ch:
         lines.append(f"| encoder f vs diffrax (reference device) | max rel err {ch['max_f_rel_err_reference_device']:.1e} | <= 1% | {'yes' if ch['pass']['f_reference_1pct'] else 'no'} |")
-        lines.append(f"| encoder f vs diffrax (e_drift at its bounds 0.36, 0.44 eV) | max rel err {ch['max_f_rel_err_perturbed_devices']:.1e} | <= 5% | {'yes' if ch['pass']['f_perturbed_5pct'] else 'no'} |")
+        lines.append(f"| encoder f vs diffrax (other e_drift: bounds and/or off the table's grid) | max rel err {ch['max_f_rel_err_perturbed_devices']:.1e} | <= 1% | {'yes' if ch['pass']['f_perturbed_1pct'] else 'no'} |")
+        if "max_f_rel_err_other_parameter" in ch:
+            lines.append(f"| encoder f vs diffrax, device with another hop_length (quasi-static threshold correction) | max rel err {ch['max_f_rel_err_other_parameter']:.1e} | - | - |")
         worst = max(r["rel_err"] for r in ch["gradients"].values())
         lines.append(f"| network gradient AD vs FD (5 co-design variables) | max rel err {worst:.1e} | <= 1e-3 | {'yes' if ch['pass']['grad_rtol_1e-3'] else 'no'} |")
-        lines.append(f"| dPeriod/de_drift, reduced model AD vs diffrax FD | max rel err {ch['max_sensitivity_rel_err']:.1e} | <= 10% | {'yes' if ch['pass']['sensitivity_10pct'] else 'no'} |")
+        lines.append(f"| dPeriod/de_drift, encoder model AD vs diffrax central FD ({len(ch['period_sensitivity_e_drift'])} (V, e_drift) points, off-grid included) | max rel err {ch['max_sensitivity_rel_err']:.1e} (before: {ch['sensitivity_before_s3']}) | <= 2% | {'yes' if ch['pass']['sensitivity_2pct'] else 'no'} |")
+        lines.append(f"| dEnergy/de_drift, encoder model AD vs diffrax central FD | max rel err {ch['max_energy_sensitivity_rel_err']:.1e} | - | - |")
         lines.append(f"| quasi-static V_th / V_hold | {ch['v_th_quasi_static_V']:.3f} / {ch['v_hold_quasi_static_V']:.3f} V | 0.17 / 0.10 V (Fig. 2a) | - |")
     mf = metrics.get("main_fixed")
     if mf and "final" in mf:

@@ -47,4 +47,5 @@ from ._zno import (
     ZnOLIF as ZnOLIF,
     encoder_table as encoder_table,
     quasi_static_thresholds as quasi_static_thresholds,
+    regenerate_encoder_table as regenerate_encoder_table,
 )
