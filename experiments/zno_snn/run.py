@@ -38,12 +38,15 @@ import numpy as np  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path[:0] = [os.path.dirname(__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
 import memjax.data as mdata  # noqa: E402
 import memjax.devices as md  # noqa: E402
 import memjax.networks as mn  # noqa: E402
 import memjax.neurons as mneu  # noqa: E402
+from _study import logger, save_figure, write_metrics  # noqa: E402
 from config import CODESIGN, MAIN, PUBLISHED, QUICK, SEED  # noqa: E402
+
+log = logger("zno_snn")
 
 
 # dP/de_drift of the previous encoder model (table at 0.40 eV + quasi-static charging-time
@@ -51,14 +54,6 @@ from config import CODESIGN, MAIN, PUBLISHED, QUICK, SEED  # noqa: E402
 SENSITIVITY_BEFORE = "5.9-16.5%, 20 points"
 
 
-def log(msg):
-    print(f"[zno_snn] {msg}", flush=True)
-
-
-def save(fig, out, name):
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, name), dpi=120)
-    plt.close(fig)
 
 
 def load(n_train, n_test):
@@ -164,7 +159,7 @@ def figures_main(out, ev, y_test, history, prefix=""):
     ax.axhline(100 * PUBLISHED["accuracy"], color="k", ls=":", label=f"Wang et al. {100 * PUBLISHED['accuracy']:.2f}%")
     ax.set(xlabel="epoch", ylabel="accuracy (%)", title="ZnO SNN on MNIST")
     ax.legend(fontsize=8)
-    save(fig, out, prefix + "accuracy_per_epoch.png")
+    save_figure(fig, out, prefix + "accuracy_per_epoch.png")
     counts, pred = ev["counts"], ev["pred"]
     mean_counts = np.stack([counts[y_test == k].mean(0) for k in range(10)])
     fig, axs = plt.subplots(2, 5, figsize=(11, 4), sharey=True)
@@ -175,7 +170,7 @@ def figures_main(out, ev, y_test, history, prefix=""):
         ax.tick_params(labelsize=7)
     fig.supxlabel("output neuron")
     fig.supylabel("mean spike count")
-    save(fig, out, prefix + "fig5c_output_spike_counts.png")
+    save_figure(fig, out, prefix + "fig5c_output_spike_counts.png")
     conf = np.zeros((10, 10), int)
     np.add.at(conf, (y_test, pred), 1)
     fig, ax = plt.subplots(figsize=(5, 4.3))
@@ -187,7 +182,7 @@ def figures_main(out, ev, y_test, history, prefix=""):
     ax.set(xlabel="predicted", ylabel="true", title=f"confusion matrix, acc {100 * ev['accuracy']:.2f}%",
            xticks=range(10), yticks=range(10))
     fig.colorbar(im)
-    save(fig, out, prefix + "fig5d_confusion.png")
+    save_figure(fig, out, prefix + "fig5d_confusion.png")
     return mean_counts, conf
 
 
@@ -265,7 +260,7 @@ def exp_codesign(out, quick):
     ax.set(xlabel="energy per inference (µJ)", ylabel="test accuracy (%)",
            title=f"trade-off ({len(x_train)} train / {len(x_test)} test, {c['epochs']} epochs)")
     ax.legend(fontsize=8)
-    save(fig, out, "codesign_tradeoff.png")
+    save_figure(fig, out, "codesign_tradeoff.png")
     return {
         "n_train": len(x_train), "n_test": len(x_test), "epochs": c["epochs"], "rows": rows,
         "pass": {"codesign_not_worse_accuracy": cod["accuracy"] >= fixed["accuracy"] - 0.01,
@@ -323,8 +318,7 @@ def main():
     metrics["quick"] = args.quick
 
     def write():
-        with open(path, "w") as fh:
-            json.dump(metrics, fh, indent=1, default=float)
+        write_metrics(path, metrics)
         with open(os.path.join(args.out, "summary.md"), "w") as fh:
             fh.write(summary(metrics, args.quick))
 
