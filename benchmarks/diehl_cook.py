@@ -110,8 +110,10 @@ def main():
     args = ap.parse_args()
     x, _ = load_mnist("train", limit=args.images)
     x = jnp.asarray(x)
-    print(f"backend: {jax.default_backend()} ({jax.devices()[0].device_kind}); {args.images} images per timing, "
-          f"median of {args.repeats}; the CPU is shared with other jobs, so timings are upper bounds")
+    print(
+        f"backend: {jax.default_backend()} ({jax.devices()[0].device_kind}); {args.images} images per timing, "
+        f"median of {args.repeats}; the CPU is shared with other jobs, so timings are upper bounds"
+    )
     rule = hbn_stdp()
     for n in [int(s) for s in args.sizes.split(",")]:
         cfg = DiehlCook(n_exc=n)
@@ -125,8 +127,7 @@ def main():
             lambda: jax.block_until_ready(train_networks(cfg, rule, sts, x, variability=False, keys=keys)[0].w),
             args.repeats,
         ) / (4 * args.images)
-        line = (f"N={n:4d}  memjax {t_mem:.4f} s/image (CPU time {c_mem:.4f} s)   "
-                f"vmapped x4 {t_vm:.4f} s/network-image")
+        line = f"N={n:4d}  memjax {t_mem:.4f} s/image (CPU time {c_mem:.4f} s)   vmapped x4 {t_vm:.4f} s/network-image"
         if not args.no_baseline:
             base = per_step_baseline(cfg, rule)
             t_base = median_time(lambda: jax.block_until_ready(base(st.w, st.theta, x, jr.key(1))[0]), args.repeats)
@@ -134,8 +135,10 @@ def main():
             line += f"   per-step baseline {t_base:.4f} s/image ({t_base / t_mem:.1f}x slower)"
         ref = BINDSNET_CPU.get(n) if jax.default_backend() == "cpu" else BINDSNET_H100.get(n)
         if ref:
-            line += (f"   BindsNET {ref} s/image -> {ref / t_mem:.1f}x faster by wall time "
-                     f"({ref / t_vm:.1f}x vmapped), {ref / c_mem:.1f}x by CPU time")
+            line += (
+                f"   BindsNET {ref} s/image -> {ref / t_mem:.1f}x faster by wall time "
+                f"({ref / t_vm:.1f}x vmapped), {ref / c_mem:.1f}x by CPU time"
+            )
         epoch = t_mem * 60000
         line += f"   60k-image epoch {epoch / 60:.1f} min"
         print(line, flush=True)

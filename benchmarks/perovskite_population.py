@@ -56,7 +56,24 @@ def main():
         return float(np.median(ts))
 
     # ---------------------------------------------------------------- NumPy reference model
-    p = {k: float(getattr(dev, k)) for k in ("g_hrs", "g_lrs", "w_t", "gap_ratio", "growth_rate", "v_growth", "tau_relax", "attempt_rate", "e_barrier", "e_ionic", "v_hazard", "temperature", "v_hold")}
+    p = {
+        k: float(getattr(dev, k))
+        for k in (
+            "g_hrs",
+            "g_lrs",
+            "w_t",
+            "gap_ratio",
+            "growth_rate",
+            "v_growth",
+            "tau_relax",
+            "attempt_rate",
+            "e_barrier",
+            "e_ionic",
+            "v_hazard",
+            "temperature",
+            "v_hold",
+        )
+    }
     kt = 8.617333262e-5 * p["temperature"]
     C, GM = float(nrn.capacitance), 1.0 / float(nrn.r_measure)
 
@@ -73,7 +90,11 @@ def main():
         for t in range(len(v_in)):
             v = v_in[t]
             vsw = v - vc
-            lam = p["attempt_rate"] * np.exp(np.minimum(-(p["e_barrier"] - p["e_ionic"] * w) / kt, 80)) * np.sinh(np.clip(np.abs(vsw) / p["v_hazard"], -80, 80))
+            lam = (
+                p["attempt_rate"]
+                * np.exp(np.minimum(-(p["e_barrier"] - p["e_ionic"] * w) / kt, 80))
+                * np.sinh(np.clip(np.abs(vsw) / p["v_hazard"], -80, 80))
+            )
             h2 = h + lam * (1 - s) * DT
             th = thresholds[rows, np.minimum(k, thresholds.shape[1] - 1)]
             fire = (s < 0.5) & (h2 >= th)
@@ -93,7 +114,9 @@ def main():
         return counts
 
     # ---------------------------------------------------------------- 1. neuron-steps / s
-    print(f"backend: {jax.default_backend()} ({jax.devices()[0].device_kind}), dtype {np.dtype(dtype).name}, {args.steps} steps of {DT * 1e3} ms")
+    print(
+        f"backend: {jax.default_backend()} ({jax.devices()[0].device_kind}), dtype {np.dtype(dtype).name}, {args.steps} steps of {DT * 1e3} ms"
+    )
     v, bins = mn.pulse_train(0.75, 5e-3, 30e-3, 1, DT)
     v, bins = v[: args.steps], bins[: args.steps]
     s0 = nrn.init_state()
@@ -103,14 +126,31 @@ def main():
 
     @jax.jit
     def run_chunk(key):
-        return mn.simulate_population(nrn, v.astype(dtype), DT, chunk, key=key, bins=bins, n_bins=1, max_spikes=4, record_spikes=False, state0=s0).counts
+        return mn.simulate_population(
+            nrn, v.astype(dtype), DT, chunk, key=key, bins=bins, n_bins=1, max_spikes=4, record_spikes=False, state0=s0
+        ).counts
 
     runners = {}
 
     def jax_run(n):
         if n <= chunk:
             if n not in runners:
-                runners[n] = jax.jit(lambda key: mn.simulate_population(nrn, v.astype(dtype), DT, n, key=key, bins=bins, n_bins=1, max_spikes=4, record_spikes=False, state0=s0).counts)
+                runners[n] = jax.jit(
+                    lambda key: (
+                        mn.simulate_population(
+                            nrn,
+                            v.astype(dtype),
+                            DT,
+                            n,
+                            key=key,
+                            bins=bins,
+                            n_bins=1,
+                            max_spikes=4,
+                            record_spikes=False,
+                            state0=s0,
+                        ).counts
+                    )
+                )
             return lambda: jax.block_until_ready(runners[n](jr.key(0)))
         n_chunks = -(-n // chunk)
         return lambda: [jax.block_until_ready(run_chunk(jr.fold_in(jr.key(0), c))) for c in range(n_chunks)]
@@ -124,7 +164,10 @@ def main():
             th = np.random.default_rng(0).exponential(size=(n, 4)).astype(dtype)
             vn, bn = np.asarray(v, dtype), np.asarray(bins)
             t_n = median_time(lambda: numpy_run(vn, bn, 1, w_ss, th), reps)
-            print(f"{n:>10.0e} {t_j:>9.3f} {rate_j:>20.3e} {t_n:>9.3f} {n * args.steps / t_n:>13.3e} {t_n / t_j:>8.1f}x", flush=True)
+            print(
+                f"{n:>10.0e} {t_j:>9.3f} {rate_j:>20.3e} {t_n:>9.3f} {n * args.steps / t_n:>13.3e} {t_n / t_j:>8.1f}x",
+                flush=True,
+            )
         else:
             print(f"{n:>10.0e} {t_j:>9.3f} {rate_j:>20.3e} {'-':>9} {'-':>13} {'-':>9}", flush=True)
     print("GPU: not measured in this session (no GPU); the script runs unchanged on one.")
@@ -136,7 +179,20 @@ def main():
 
     @jax.jit
     def sweep(keys):
-        one = lambda k: mn.simulate_population(nrn, v10.astype(dtype), DT, size, key=k, bins=b10, n_bins=n_p, max_spikes=n_p, record_spikes=False, state0=s0).counts
+        one = lambda k: (
+            mn.simulate_population(
+                nrn,
+                v10.astype(dtype),
+                DT,
+                size,
+                key=k,
+                bins=b10,
+                n_bins=n_p,
+                max_spikes=n_p,
+                record_spikes=False,
+                state0=s0,
+            ).counts
+        )
         c = jax.vmap(one)(keys)
         return mn.representation_error_sweep(c, sizes)
 
@@ -159,7 +215,9 @@ def main():
     print(f"  jax (one jit call, median of {args.repeats}): {t_jax:.3f} s")
     print(f"  numpy (same model and decoder):          {t_np:.3f} s")
     print(f"  speed-up jax / numpy: {t_np / t_jax:.1f}x")
-    print(f"  mean error at N = 1, 11, 100: jax {e_jax[0]:.3f} {e_jax[10]:.3f} {e_jax[-1]:.3f}; numpy {e_np[0]:.3f} {e_np[10]:.3f} {e_np[-1]:.3f} (independent random numbers)")
+    print(
+        f"  mean error at N = 1, 11, 100: jax {e_jax[0]:.3f} {e_jax[10]:.3f} {e_jax[-1]:.3f}; numpy {e_np[0]:.3f} {e_np[10]:.3f} {e_np[-1]:.3f} (independent random numbers)"
+    )
 
 
 if __name__ == "__main__":

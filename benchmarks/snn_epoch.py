@@ -49,8 +49,10 @@ def main():
     args = ap.parse_args()
     cfg = mn.SNNConfig(n_steps=args.n_steps, dt=args.dt)
     n_batches = args.n_train // args.batch_size
-    print(f"backend {jax.default_backend()} ({jax.devices()[0].device_kind}); T = {cfg.n_steps} steps x "
-          f"{cfg.dt * 1e3:g} ms, batch {args.batch_size}, {n_batches} steps per epoch, float32")
+    print(
+        f"backend {jax.default_backend()} ({jax.devices()[0].device_kind}); T = {cfg.n_steps} steps x "
+        f"{cfg.dt * 1e3:g} ms, batch {args.batch_size}, {n_batches} steps per epoch, float32"
+    )
     base = median_step_seconds(cfg, False, args.batch_size, args.repeats)
     cod = median_step_seconds(cfg, True, args.batch_size, args.repeats)
     print(f"fixed device (baseline): median {base * 1e3:.1f} ms/step -> {base * n_batches:.1f} s/epoch")

@@ -10,4 +10,5 @@ from . import (
     training as training,
 )
 
+
 __version__ = "0.1.0"

@@ -4,6 +4,7 @@ from typing import TypeAlias
 
 from jaxtyping import Array, ArrayLike, Float, Key, PyTree
 
+
 Scalar: TypeAlias = Float[Array, ""]
 ScalarLike: TypeAlias = float | Float[ArrayLike, ""]
 Voltage: TypeAlias = Float[Array, ""]  # V

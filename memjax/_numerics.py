@@ -8,6 +8,7 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike
 
+
 _MAX_EXP_ARG = 80.0
 
 
@@ -25,4 +26,3 @@ def check_finite(x, name: str):
     """Value check usable under jit: every entry of `x` finite."""
     x = jnp.asarray(x)
     return eqx.error_if(x, jnp.any(~jnp.isfinite(x)), f"`{name}` must be finite (no NaN or inf).")
-

@@ -111,7 +111,7 @@ def test_gradients_match_finite_differences(getkey):
         return jnp.sum(mc.Crossbar(g, r, 2 * r)(v) ** 2) * 1e6
 
     gg, gv, gr = jax.jit(jax.grad(loss, argnums=(0, 1, 2)))(g, v, r)
-    for (i, j) in [(0, 0), (5, 3), (2, 1)]:
+    for i, j in [(0, 0), (5, 3), (2, 1)]:
         h = 1e-5 * g[i, j]
         e = jnp.zeros_like(g).at[i, j].set(h)
         fd = (loss(g + e, v, r) - loss(g - e, v, r)) / (2 * h)
@@ -146,7 +146,9 @@ def test_vmap_matches_loop_and_jit(getkey):
     one = jax.jit(lambda v: cb(v))
     looped = jnp.stack([one(v) for v in vs])
     np.testing.assert_allclose(np.asarray(batched), np.asarray(looped), rtol=1e-12)
-    np.testing.assert_allclose(np.asarray(eqx.filter_jit(lambda c, v: c(v))(cb, vs[0])), np.asarray(looped[0]), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(eqx.filter_jit(lambda c, v: c(v))(cb, vs[0])), np.asarray(looped[0]), rtol=1e-12
+    )
 
 
 def test_tiling_and_differential_pairs(getkey):
@@ -163,7 +165,9 @@ def test_tiling_and_differential_pairs(getkey):
     )
     # with wire resistance: one tile equals the whole crossbar; smaller tiles reduce the error
     whole = mc.Crossbar(g, 5.0, 5.0)(x)
-    np.testing.assert_allclose(np.asarray(mc.tiled_mvm(g, x, (20, 12), r_row=5.0, r_col=5.0)), np.asarray(whole), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(mc.tiled_mvm(g, x, (20, 12), r_row=5.0, r_col=5.0)), np.asarray(whole), rtol=1e-12
+    )
     err = lambda t: float(jnp.linalg.norm(mc.tiled_mvm(g, x, t, r_row=5.0, r_col=5.0) - g.T @ x))
     assert err((5, 6)) < float(jnp.linalg.norm(whole - g.T @ x))
 

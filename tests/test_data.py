@@ -81,9 +81,7 @@ def test_limit_and_uint8(mnist_data_dir, mnist_test):
 
 
 def test_prepared_data_needs_no_source(mnist_data_dir, tmp_path):
-    _, labels = mdata.load_mnist(
-        "test", data_dir=mnist_data_dir, source_dir=tmp_path / "absent", limit=10
-    )
+    _, labels = mdata.load_mnist("test", data_dir=mnist_data_dir, source_dir=tmp_path / "absent", limit=10)
     assert labels.tolist() == FIRST_TEST_LABELS
 
 
@@ -173,9 +171,7 @@ def test_batches_deterministic(getkey):
 
 def test_batches_cover_and_order(getkey):
     images, labels = _synthetic()
-    seen = np.concatenate(
-        [y for _, y in mdata.batches(images, labels, 10, key=getkey(), drop_last=False)]
-    )
+    seen = np.concatenate([y for _, y in mdata.batches(images, labels, 10, key=getkey(), drop_last=False)])
     assert sorted(seen.tolist()) == list(range(103))
     kept = [y for _, y in mdata.batches(images, labels, 10, shuffle=False, drop_last=False)]
     assert [len(y) for y in kept] == [10] * 10 + [3]

@@ -60,7 +60,9 @@ def test_1t1r_series_solution_and_compliance():
         i_r = cell.rram.current(state, vr)
         i_t = cell.transistor.current(jnp.asarray(v) - vr)
         assert jnp.allclose(i_r, i_t, rtol=1e-8, atol=1e-15)
-        assert abs(float(cell.current(state, jnp.asarray(v)))) <= float(cell.transistor.saturation_current) * (1 + 0.02 * abs(v)) * (1 + 1e-9)
+        assert abs(float(cell.current(state, jnp.asarray(v)))) <= float(cell.transistor.saturation_current) * (
+            1 + 0.02 * abs(v)
+        ) * (1 + 1e-9)
 
 
 def test_lrs_rises_with_compliance():
@@ -150,8 +152,15 @@ def test_gradient_fit_improves_residual():
     shape = mp.SpikeShape(1e-6, 0.75, 0.08)
     dts = jnp.asarray([-0.3e-6, 0.3e-6])
     fitted, losses = mp.fit_window_to_eq1(
-        dev, shape, dts, mp.HBN_TABLE1[1e-6], s0, fields=("drift_velocity", "drift_velocity_reset"),
-        steps=2, learning_rate=0.1, steps_per_width=30,
+        dev,
+        shape,
+        dts,
+        mp.HBN_TABLE1[1e-6],
+        s0,
+        fields=("drift_velocity", "drift_velocity_reset"),
+        steps=2,
+        learning_rate=0.1,
+        steps_per_width=30,
     )
     assert min(losses) < losses[0]
     assert float(fitted.drift_velocity) != float(dev.drift_velocity)
@@ -163,8 +172,16 @@ def test_levenberg_marquardt_fit_improves_residual_monotonically():
     shape = mp.SpikeShape(1e-6, 0.75, 0.08)
     dts = jnp.asarray([-0.3e-6, -0.1e-6, 0.1e-6, 0.3e-6])
     fitted, losses = mp.fit_window_to_eq1(
-        dev, shape, dts, mp.HBN_TABLE1[1e-6], s0, fields=("drift_velocity_reset", "hop_length"),
-        steps=2, learning_rate=1.0, steps_per_width=30, method="levenberg_marquardt",
+        dev,
+        shape,
+        dts,
+        mp.HBN_TABLE1[1e-6],
+        s0,
+        fields=("drift_velocity_reset", "hop_length"),
+        steps=2,
+        learning_rate=1.0,
+        steps_per_width=30,
+        method="levenberg_marquardt",
     )
     assert losses[-1] < 0.9 * losses[0]
     assert np.all(np.diff(losses) <= 0)  # only accepted (loss-lowering) steps

@@ -16,7 +16,9 @@ def test_without_consolidation_matches_first_order_exact_solution():
     ref = md.wox_du2017()
     v, width, rest = 1.3, 1e-3, 19e-3
     w_ref = ref.advance(ref.advance(ref.init_state(), v, width), 0.0, rest).w
-    st = mp.pulse_train(dev, 1 / (width + rest), 1, dev.init_state(), amplitude=v, width=width, steps_pulse=20, steps_rest=200)
+    st = mp.pulse_train(
+        dev, 1 / (width + rest), 1, dev.init_state(), amplitude=v, width=width, steps_pulse=20, steps_rest=200
+    )
     assert float(st.s) == 0.0
     assert float(st.w) == pytest.approx(float(w_ref), rel=1e-4)
     # currents agree when the consolidated part is zero

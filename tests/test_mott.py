@@ -12,6 +12,7 @@ import memjax.circuits as mc
 import memjax.devices as md
 import memjax.neurons as mn
 
+
 SPIKE_T = 450.0
 
 
@@ -64,8 +65,9 @@ def test_steady_state_matches_the_thermal_ode(dev):
 
 
 def test_steady_state_gradient_matches_finite_differences(dev):
-    f = lambda r_th: dev.__class__(**{**{k: getattr(dev, k) for k in dev.__dataclass_fields__}, "r_th": r_th}).steady_state_at_current(
-        jnp.asarray(1e-4))[0]
+    f = lambda r_th: dev.__class__(
+        **{**{k: getattr(dev, k) for k in dev.__dataclass_fields__}, "r_th": r_th}
+    ).steady_state_at_current(jnp.asarray(1e-4))[0]
     x = jnp.asarray(1e6)
     g = jax.grad(f)(x)
     h = 1e-4 * x
@@ -92,8 +94,14 @@ def _oscillator_spikes(dev, r, t_end=1.0e-6, c=5e-12, v_in=1.5, dtype=jnp.float6
     cast = lambda tree: jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype) if eqx.is_inexact_array(x) else x, tree)
     circ = cast(mn.mott_oscillator(dev, capacitance=c, resistance=r, drive=mc.Constant(v_in)))
     ts = jnp.linspace(0.0, t_end, 4001, dtype=dtype)
-    sol = mc.simulate(circ, jnp.asarray(0.0, dtype), jnp.asarray(t_end, dtype), ts=ts,
-                      save_fn=lambda t, y: (y.v[0], y.devices[0].temperature), max_steps=50_000)
+    sol = mc.simulate(
+        circ,
+        jnp.asarray(0.0, dtype),
+        jnp.asarray(t_end, dtype),
+        ts=ts,
+        save_fn=lambda t, y: (y.v[0], y.devices[0].temperature),
+        max_steps=50_000,
+    )
     return np.asarray(ts), sol
 
 
@@ -158,9 +166,13 @@ def test_neuristor_all_or_nothing_and_refractory(dev):
     @jax.vmap
     def run(p):
         drive = mn.pulse_drive(jnp.stack([50e-9, 50e-9 + p[1]]), amplitude=p[0], width=20e-9)
-        circ = mn.pickett_neuristor(dev, dev, c1=20e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias1=0.75, v_bias2=0.75, drive=drive)
+        circ = mn.pickett_neuristor(
+            dev, dev, c1=20e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias1=0.75, v_bias2=0.75, drive=drive
+        )
         ts = jnp.linspace(0.0, 300e-9, 1201)
-        return mc.simulate(circ, 0.0, 300e-9, ts=ts, save_fn=lambda t, y: (y.v[1], y.devices[1].temperature), max_steps=20_000).ys
+        return mc.simulate(
+            circ, 0.0, 300e-9, ts=ts, save_fn=lambda t, y: (y.v[1], y.devices[1].temperature), max_steps=20_000
+        ).ys
 
     v2, t2 = map(np.asarray, run(rows))
     ts = np.linspace(0.0, 300e-9, 1201)
@@ -182,7 +194,9 @@ def test_third_order_regimes(dev):
     def run(vb):
         circ = mn.third_order_element(dev, c_internal=10e-12, r_series=500.0, drive=mc.Constant(vb))
         ts = jnp.linspace(0.0, 0.6e-6, 6001)
-        return mc.simulate(circ, 0.0, 0.6e-6, ts=ts, save_fn=lambda t, y: y.devices[0].temperature, max_steps=100_000).ys
+        return mc.simulate(
+            circ, 0.0, 0.6e-6, ts=ts, save_fn=lambda t, y: y.devices[0].temperature, max_steps=100_000
+        ).ys
 
     temp = np.asarray(run(bias))
     ts = np.linspace(0.0, 0.6e-6, 6001)
@@ -203,21 +217,42 @@ def test_firing_modes_set_by_r_and_c(dev):
     @jax.vmap
     def adaptive(p):
         v_in, r_in, c_a, r_a = p
-        circ = mn.adaptive_mott_neuron(dev, c_membrane=5e-12, r_in=r_in, c_adapt=c_a, r_adapt=r_a, drive=mc.Constant(v_in))
-        sol = mc.simulate(circ, 0.0, t_end, ts=ts, dt0=1e-12, save_fn=lambda t, y: y.devices[0].temperature,
-                          max_steps=100_000, throw=False)
+        circ = mn.adaptive_mott_neuron(
+            dev, c_membrane=5e-12, r_in=r_in, c_adapt=c_a, r_adapt=r_a, drive=mc.Constant(v_in)
+        )
+        sol = mc.simulate(
+            circ,
+            0.0,
+            t_end,
+            ts=ts,
+            dt0=1e-12,
+            save_fn=lambda t, y: y.devices[0].temperature,
+            max_steps=100_000,
+            throw=False,
+        )
         return sol.ys, sol.result._value
 
-    temp, res = adaptive(jnp.asarray([(2.0, 10e3, 50e-12, 10.0), (1.4, 5e3, 20e-12, 1e9), (1.8, 10e3, 100e-12, 1e9), (2.0, 10e3, 100e-12, 5e3)]))
+    temp, res = adaptive(
+        jnp.asarray(
+            [(2.0, 10e3, 50e-12, 10.0), (1.4, 5e3, 20e-12, 1e9), (1.8, 10e3, 100e-12, 1e9), (2.0, 10e3, 100e-12, 5e3)]
+        )
+    )
     assert np.all(np.asarray(res) == 0)
     tsn = np.asarray(ts)
     labels = [mn.classify_firing(mn.spike_times(tsn, np.asarray(temp[k]), SPIKE_T), 0.0, t_end) for k in range(4)]
-    circ = mn.pickett_neuristor(dev, dev, c1=40e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias1=0.75, v_bias2=0.75,
-                                drive=mc.Constant(0.4))
+    circ = mn.pickett_neuristor(
+        dev, dev, c1=40e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias1=0.75, v_bias2=0.75, drive=mc.Constant(0.4)
+    )
     sol = mc.simulate(circ, 0.0, t_end, ts=ts, dt0=1e-12, save_fn=lambda t, y: y.v[1], max_steps=100_000)
     out = mn.spike_times(tsn, np.asarray(sol.ys), 0.2)
     labels.append(mn.classify_firing(out, 0.0, t_end))
-    assert labels == ["tonic spiking", "phasic spiking", "phasic bursting", "spike-frequency adaptation", "tonic bursting"]
+    assert labels == [
+        "tonic spiking",
+        "phasic spiking",
+        "phasic bursting",
+        "spike-frequency adaptation",
+        "tonic bursting",
+    ]
     groups = mn.burst_groups(np.diff(out))
     assert min(groups[:-1]) >= 3  # every complete burst has >= 3 output spikes
 
@@ -275,7 +310,9 @@ def test_bad_input(dev):
     with pytest.raises(ValueError, match="t_imt"):
         md.nbo2_kumar2020(t_imt=float("nan"))
     with pytest.raises(ValueError, match="c1"):
-        mn.pickett_neuristor(dev, dev, c1=0.0, c2=1e-12, r_load1=1e3, r_load2=1e3, v_bias1=0.7, v_bias2=0.7, drive=mc.Constant(0.0))
+        mn.pickett_neuristor(
+            dev, dev, c1=0.0, c2=1e-12, r_load1=1e3, r_load2=1e3, v_bias1=0.7, v_bias2=0.7, drive=mc.Constant(0.0)
+        )
     with pytest.raises(ValueError, match="r_adapt"):
         mn.adaptive_mott_neuron(dev, c_membrane=1e-12, r_in=1e3, c_adapt=1e-12, r_adapt=-5.0, drive=mc.Constant(1.0))
     with pytest.raises(ValueError, match="direction"):

@@ -65,7 +65,9 @@ def test_preset_33Hz_waiting_time_near_published(getkey):
     nrn = neuron()
     v, bins = mn.pulse_train(0.75, 5e-3, 30e-3, 30, DT)
     s0 = state_at(nrn, W_SS)
-    rec = jax.jit(lambda k: mn.simulate_population(nrn, v, DT, 200, key=k, bins=bins, n_bins=30, max_spikes=31, state0=s0))(getkey())
+    rec = jax.jit(
+        lambda k: mn.simulate_population(nrn, v, DT, 200, key=k, bins=bins, n_bins=30, max_spikes=31, state0=s0)
+    )(getkey())
     t = np.asarray(rec.bias_times)[:, 1:]
     t = t[np.isfinite(t)]
     assert abs(t.mean() / 6.9e-3 - 1) < 0.15
@@ -102,7 +104,11 @@ def test_population_codes_and_representation_error(getkey):
 
     @jax.jit
     def run(keys):
-        one = lambda k: mn.simulate_population(sto, v, DT, n_max, key=k, bins=bins, n_bins=n_p, record_spikes=False, state0=s0).counts
+        one = lambda k: (
+            mn.simulate_population(
+                sto, v, DT, n_max, key=k, bins=bins, n_bins=n_p, record_spikes=False, state0=s0
+            ).counts
+        )
         return jax.vmap(one)(keys)
 
     c_sto = run(jr.split(getkey(), n_sims))
@@ -156,11 +162,18 @@ def test_ionic_leak_is_exact_and_matches_diffrax():
     dev = md.mapbi3_deboer2025()
     w0 = jnp.asarray(0.6)
     t = 0.5
-    np.testing.assert_allclose(dev.ionic_step(w0, jnp.asarray(0.0), t), w0 * np.exp(-t / float(dev.tau_relax)), rtol=1e-12)
+    np.testing.assert_allclose(
+        dev.ionic_step(w0, jnp.asarray(0.0), t), w0 * np.exp(-t / float(dev.tau_relax)), rtol=1e-12
+    )
     # under bias: the exact update equals an ODE solve of `rate`
     v = jnp.asarray(0.6)
     sol = dfx.diffeqsolve(
-        dfx.ODETerm(lambda t, y, a: dev.rate(t, y, v)), dfx.Tsit5(), 0.0, t, 1e-3, dev.init_state(),
+        dfx.ODETerm(lambda t, y, a: dev.rate(t, y, v)),
+        dfx.Tsit5(),
+        0.0,
+        t,
+        1e-3,
+        dev.init_state(),
         stepsize_controller=dfx.PIDController(rtol=1e-10, atol=1e-12),
     )
     np.testing.assert_allclose(sol.ys.ionic[-1], dev.ionic_step(jnp.asarray(0.0), v, t), rtol=1e-8)
@@ -174,7 +187,11 @@ def test_leak_makes_low_frequencies_silent(getkey):
     out = {}
     for f, period in (("20", 50e-3), ("50", 20e-3)):
         v, bins = mn.pulse_train(0.75, 5e-3, period, 30, DT)
-        rec = jax.jit(lambda k: mn.simulate_population(nrn, v, DT, 100, key=k, bins=bins, n_bins=30, record_spikes=False, state0=s0))(getkey())
+        rec = jax.jit(
+            lambda k: mn.simulate_population(
+                nrn, v, DT, 100, key=k, bins=bins, n_bins=30, record_spikes=False, state0=s0
+            )
+        )(getkey())
         out[f] = np.asarray(rec.counts)[:, 10:].mean()
     assert out["50"] > 0.6
     assert out["20"] < 0.25 * out["50"]
@@ -185,7 +202,9 @@ def test_threshold_subthreshold_pulses_do_not_fire(getkey):
     s0 = state_at(nrn, W_SS)
     for amp, expect_fire in ((0.40, False), (0.75, True)):
         v, bins = mn.pulse_train(amp, 5e-3, 30e-3, 20, DT)
-        rec = mn.simulate_population(nrn, v, DT, 100, key=getkey(), bins=bins, n_bins=20, record_spikes=False, state0=s0)
+        rec = mn.simulate_population(
+            nrn, v, DT, 100, key=getkey(), bins=bins, n_bins=20, record_spikes=False, state0=s0
+        )
         assert (np.asarray(rec.counts).mean() > 0.2) == expect_fire
 
 
@@ -206,7 +225,9 @@ def test_device_is_symmetric_and_volatile():
 def test_energy_per_spike_in_range(getkey):
     nrn = neuron()
     v, bins = mn.pulse_train(0.75, 5e-3, 30e-3, 20, DT)
-    rec = mn.simulate_population(nrn, v, DT, 50, key=getkey(), bins=bins, n_bins=20, max_spikes=21, state0=state_at(nrn, W_SS))
+    rec = mn.simulate_population(
+        nrn, v, DT, 50, key=getkey(), bins=bins, n_bins=20, max_spikes=21, state0=state_at(nrn, W_SS)
+    )
     peaks = np.asarray(rec.peaks)
     e = np.asarray(nrn.spike_energy(peaks[np.isfinite(peaks)]))
     assert 20e-12 < e.mean() < 60e-12
@@ -231,7 +252,9 @@ def test_rc_firing_and_reset_match_diffrax_circuit():
         )
 
     fire, reset = circuit(0.75), circuit(0.0)
-    y0 = eqx.tree_at(lambda y: y.devices, fire.init_state(), (md.PerovskiteState(ionic=jnp.asarray(w), bridged=jnp.asarray(1.0)),))
+    y0 = eqx.tree_at(
+        lambda y: y.devices, fire.init_state(), (md.PerovskiteState(ionic=jnp.asarray(w), bridged=jnp.asarray(1.0)),)
+    )
     s1 = mc.simulate(fire, 0.0, 4e-3, y0=y0, ts=jnp.array([1e-3, 3e-3, 4e-3]), rtol=1e-7, atol=1e-9)
     y1 = jax.tree_util.tree_map(lambda a: a[-1], s1.ys)
     s2 = mc.simulate(reset, 4e-3, 4.4e-3, y0=y1, ts=jnp.array([4.4e-3]), rtol=1e-7, atol=1e-9)

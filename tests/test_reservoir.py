@@ -30,9 +30,15 @@ def test_exact_step_matches_ode_solve():
     term = dfx.ODETerm(lambda t, w, args: dev.rate(t, md.VolatileState(w=w), voltage(t)).w)
     jumps = jnp.sort(jnp.concatenate([jnp.arange(4) * fr, jnp.arange(4) * fr + pw]))
     sol = dfx.diffeqsolve(
-        term, dfx.Tsit5(), 0.0, 4 * fr, 1e-5, jnp.asarray(0.0),
+        term,
+        dfx.Tsit5(),
+        0.0,
+        4 * fr,
+        1e-5,
+        jnp.asarray(0.0),
         stepsize_controller=dfx.PIDController(rtol=1e-10, atol=1e-12, jump_ts=jumps),
-        saveat=dfx.SaveAt(ts=(jnp.arange(4) + 1) * fr), max_steps=100_000,
+        saveat=dfx.SaveAt(ts=(jnp.arange(4) + 1) * fr),
+        max_steps=100_000,
     )
     np.testing.assert_allclose(np.asarray(res.states(bits[None])[0]), np.asarray(sol.ys), rtol=1e-7)
 

@@ -234,7 +234,9 @@ def test_energy_accounting():
     f, e_cycle = enc.rates(jnp.asarray(x.reshape(3, -1), jnp.float64))
     np.testing.assert_allclose(out["e_encoder"], jnp.sum(out["in_counts"] * e_cycle, 1), rtol=1e-10)
     g = np.abs(np.asarray(params.weights)) * 1e-6
-    np.testing.assert_allclose(out["e_synapse"], cfg.v_read**2 * cfg.t_read * np.asarray(out["in_counts"]) @ g.sum(1), rtol=1e-10)
+    np.testing.assert_allclose(
+        out["e_synapse"], cfg.v_read**2 * cfg.t_read * np.asarray(out["in_counts"]) @ g.sum(1), rtol=1e-10
+    )
     np.testing.assert_allclose(out["energy"], out["e_encoder"] + out["e_synapse"] + out["e_output"], rtol=1e-12)
 
 
@@ -263,8 +265,14 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="lo"):
         Bounded(2.0, 1.0)
     with pytest.raises(ValueError, match="epochs"):
-        mn.train(params, cfg, (np.zeros((4, 784)), np.zeros(4, int)), (np.zeros((4, 784)), np.zeros(4, int)),
-                 epochs=0, key=jr.key(0))
+        mn.train(
+            params,
+            cfg,
+            (np.zeros((4, 784)), np.zeros(4, int)),
+            (np.zeros((4, 784)), np.zeros(4, int)),
+            epochs=0,
+            key=jr.key(0),
+        )
 
 
 def test_bounded_roundtrip():

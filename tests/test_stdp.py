@@ -1,7 +1,5 @@
 """Device-fitted h-BN STDP and the Diehl & Cook network (issue 5)."""
 
-import os
-
 import jax
 import jax.numpy as jnp
 import jax.random as jr
@@ -9,9 +7,9 @@ import numpy as np
 import pytest
 
 from memjax.networks.diehl_cook import (
+    DiehlCook,
     assign_labels,
     classify,
-    DiehlCook,
     init_state,
     normalise,
     respond,
@@ -19,7 +17,7 @@ from memjax.networks.diehl_cook import (
     train,
     train_networks,
 )
-from memjax.plasticity import eq1, HBN_STDP_TABLE1, hbn_stdp, pairing_traces
+from memjax.plasticity import HBN_STDP_TABLE1, eq1, hbn_stdp, pairing_traces
 
 
 WIDTHS = ("1us", "100us", "10ms")

@@ -36,8 +36,10 @@ import memjax.data as mdata  # noqa: E402
 import memjax.devices as md  # noqa: E402
 import memjax.networks as mn  # noqa: E402
 
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from _study import logger, run_study, save_figure  # noqa: E402
+
 
 log = logger("crossbar_reservoir")
 
@@ -52,8 +54,6 @@ PUBLISHED = {
     "ir_drop_128_V": 0.082,  # review: r I N^2 / 2 = 1 * 10e-6 * 128^2 / 2
     "du_mnist_accuracy": 0.881,  # Du et al., 88 memristors (as recalled; not re-checked against the paper)
 }
-
-
 
 
 def rel_err(a, b):
@@ -91,11 +91,15 @@ def exp_ir_drop(out, quick):
                 "residual": float(b.residual),
             }
         )
-        log(f"  N={n}: estimate {est * 1e3:.1f} mV, exact (small-signal) {rows[-1]['exact_small_signal_column_V'] * 1e3:.1f} mV, "
-            f"exact (1 V) {rows[-1]['exact_1V_column_V'] * 1e3:.1f} mV")
+        log(
+            f"  N={n}: estimate {est * 1e3:.1f} mV, exact (small-signal) {rows[-1]['exact_small_signal_column_V'] * 1e3:.1f} mV, "
+            f"exact (1 V) {rows[-1]['exact_1V_column_V'] * 1e3:.1f} mV"
+        )
     r128 = next(r for r in rows if r["n"] == 128)
     nn = np.array([r["n"] for r in rows], float)
-    slope = float(np.polyfit(np.log(nn[nn >= 32]), np.log([r["exact_small_signal_column_V"] for r in rows if r["n"] >= 32]), 1)[0])
+    slope = float(
+        np.polyfit(np.log(nn[nn >= 32]), np.log([r["exact_small_signal_column_V"] for r in rows if r["n"] >= 32]), 1)[0]
+    )
     fig, ax = plt.subplots(figsize=(5, 3.8))
     ax.loglog(nn, [r["estimate_V"] for r in rows], "k--", label="r I N(N+1)/2 (review)")
     ax.loglog(nn, [r["exact_small_signal_column_V"] for r in rows], "o", label="exact, current-source limit")
@@ -112,7 +116,8 @@ def exp_ir_drop(out, quick):
         "loglog_slope": slope,
         "pass": {
             "ir_drop_128_within_10pct_of_82mV": abs(r128["exact_1V_column_V"] / PUBLISHED["ir_drop_128_V"] - 1) < 0.10,
-            "small_signal_matches_estimate_1pct": abs(r128["exact_small_signal_column_V"] / r128["estimate_V"] - 1) < 0.01,
+            "small_signal_matches_estimate_1pct": abs(r128["exact_small_signal_column_V"] / r128["estimate_V"] - 1)
+            < 0.01,
             "n_squared_scaling": abs(slope - 2) < 0.05,
         },
     }
@@ -138,7 +143,13 @@ def exp_size_and_tiles(out, quick, key):
             g, v = random_problem(jr.fold_in(key, 1000 * n + d), n, n)
             for r in rs:
                 errs[r].append(rel_err(_solve(g, v, r, r).currents, g.T @ v))
-        size_rows.append({"n": n, **{f"rel_err_r{r}": float(np.mean(e)) for r, e in errs.items()}, "wall_s": time.perf_counter() - t0})
+        size_rows.append(
+            {
+                "n": n,
+                **{f"rel_err_r{r}": float(np.mean(e)) for r, e in errs.items()},
+                "wall_s": time.perf_counter() - t0,
+            }
+        )
         log(f"  N={n}: rel. MVM error {', '.join(f'r={r}: {np.mean(e):.2e}' for r, e in errs.items())}")
     big = 128 if quick else 1024
     tiles = [t for t in [16, 32, 64, 128, 256, 512, 1024] if t <= big]
@@ -152,10 +163,16 @@ def exp_size_and_tiles(out, quick, key):
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.6))
     for r in rs:
         axs[0].loglog([x["n"] for x in size_rows], [x[f"rel_err_r{r}"] for x in size_rows], "o-", label=f"r = {r} Ω")
-    axs[0].set(xlabel="array size N (N x N)", ylabel="relative MVM error", title=f"G∈[{G_MIN*1e6:.0f},{G_MAX*1e6:.0f}] µS, V∈[0,{V_READ}] V")
+    axs[0].set(
+        xlabel="array size N (N x N)",
+        ylabel="relative MVM error",
+        title=f"G∈[{G_MIN * 1e6:.0f},{G_MAX * 1e6:.0f}] µS, V∈[0,{V_READ}] V",
+    )
     axs[0].legend(fontsize=8)
     axs[1].loglog(tiles, [x["rel_err"] for x in tile_rows], "o-")
-    axs[1].set(xlabel="tile size T (T x T arrays)", ylabel="relative MVM error", title=f"{big} x {big} matrix, r = {R_CELL} Ω")
+    axs[1].set(
+        xlabel="tile size T (T x T arrays)", ylabel="relative MVM error", title=f"{big} x {big} matrix, r = {R_CELL} Ω"
+    )
     save_figure(fig, out, "mvm_error_size_tiles.png")
     slope = float(np.polyfit(np.log([x["n"] for x in size_rows]), np.log([x["rel_err_r1.0"] for x in size_rows]), 1)[0])
     return {
@@ -164,8 +181,12 @@ def exp_size_and_tiles(out, quick, key):
         "tile_rows": tile_rows,
         "size_loglog_slope_r1": slope,
         "pass": {
-            "error_grows_with_size": all(a["rel_err_r1.0"] < b["rel_err_r1.0"] for a, b in zip(size_rows, size_rows[1:])),
-            "error_falls_with_smaller_tiles": all(a["rel_err"] < b["rel_err"] for a, b in zip(tile_rows, tile_rows[1:])),
+            "error_grows_with_size": all(
+                a["rel_err_r1.0"] < b["rel_err_r1.0"] for a, b in zip(size_rows, size_rows[1:])
+            ),
+            "error_falls_with_smaller_tiles": all(
+                a["rel_err"] < b["rel_err"] for a, b in zip(tile_rows, tile_rows[1:])
+            ),
         },
     }
 
@@ -194,8 +215,12 @@ def exp_nonideal(out, quick, key):
         cases[f"stuck_{p}"] = err(lambda k, p=p: mc.stuck_devices(g, p / 2, p / 2, G_MAX, G_MIN, key=k), False)
     cases["all_with_wire"] = err(
         lambda k: mc.read_noise(
-            mc.stuck_devices(mc.lognormal_variability(g, 0.1, key=jr.fold_in(k, 1)), 0.005, 0.005, G_MAX, G_MIN, key=jr.fold_in(k, 2)),
-            0.02, key=jr.fold_in(k, 3)),
+            mc.stuck_devices(
+                mc.lognormal_variability(g, 0.1, key=jr.fold_in(k, 1)), 0.005, 0.005, G_MAX, G_MIN, key=jr.fold_in(k, 2)
+            ),
+            0.02,
+            key=jr.fold_in(k, 3),
+        ),
         True,
     )
     for k_, (m, s) in cases.items():
@@ -223,9 +248,9 @@ def train_linear(x, y, steps, key):
     def run(p):
         def step(c, _):
             p, s = c
-            l, gr = jax.value_and_grad(loss)(p)
+            value, gr = jax.value_and_grad(loss)(p)
             u, s = opt.update(gr, s)
-            return (optax.apply_updates(p, u), s), l
+            return (optax.apply_updates(p, u), s), value
 
         (p, _), ls = jax.lax.scan(step, (p, opt.init(p)), None, length=steps)
         return p, ls
@@ -284,7 +309,11 @@ def exp_trained_layer(out, quick, key):
     accs = [sw_acc] + [res[k]["accuracy"] for k in res]
     ax.bar(range(len(accs)), accs)
     ax.set_xticks(range(len(accs)), names, rotation=60, ha="right", fontsize=7)
-    ax.set(ylim=(min(accs) - 0.05, 1.0), ylabel="test accuracy", title=f"MNIST linear layer in a 784x20 differential crossbar ({n_test} test images)")
+    ax.set(
+        ylim=(min(accs) - 0.05, 1.0),
+        ylabel="test accuracy",
+        title=f"MNIST linear layer in a 784x20 differential crossbar ({n_test} test images)",
+    )
     save_figure(fig, out, "trained_layer.png")
     return {
         "n_train": n_train,
@@ -321,19 +350,31 @@ def exp_reservoir_digits(out, quick, key):
             for name, f in [("reservoir", feats(x)), ("pulse_counts", x.sum(-1)), ("raw_pixels", x.reshape(2 * n, 20))]:
                 ro = mn.train_readout(f[:n], labels[:n], 10, steps=500)
                 accs[name].append(float(ro.accuracy(f[n:], labels[n:])))
-        rows.append({"p_flip": p, **{k: float(np.mean(v)) for k, v in accs.items()}, **{k + "_std": float(np.std(v)) for k, v in accs.items()}})
-        log(f"  p={p}: reservoir {rows[-1]['reservoir']:.3f}, pulse counts {rows[-1]['pulse_counts']:.3f}, raw pixels {rows[-1]['raw_pixels']:.3f}")
+        rows.append(
+            {
+                "p_flip": p,
+                **{k: float(np.mean(v)) for k, v in accs.items()},
+                **{k + "_std": float(np.std(v)) for k, v in accs.items()},
+            }
+        )
+        log(
+            f"  p={p}: reservoir {rows[-1]['reservoir']:.3f}, pulse counts {rows[-1]['pulse_counts']:.3f}, raw pixels {rows[-1]['raw_pixels']:.3f}"
+        )
     # device traces for one digit
     w = np.asarray(res.states(digits[2]))
     fig, axs = plt.subplots(1, 3, figsize=(11, 3.3))
     axs[0].imshow(np.asarray(digits[2]), cmap="gray_r")
     axs[0].set(title="digit 2: rows -> devices, columns -> time")
     for k in range(5):
-        axs[1].plot(np.arange(1, 5), w[k], "o-", label=f"device {k}: {''.join(str(int(b)) for b in np.asarray(digits[2][k]))}")
+        axs[1].plot(
+            np.arange(1, 5), w[k], "o-", label=f"device {k}: {''.join(str(int(b)) for b in np.asarray(digits[2][k]))}"
+        )
     axs[1].set(xlabel="frame", ylabel="state w", title="device states (exact pulse updates)")
     axs[1].legend(fontsize=7)
     for name, st in [("reservoir", "o-"), ("pulse_counts", "s--"), ("raw_pixels", "^:")]:
-        axs[2].errorbar(ps, [r[name] for r in rows], yerr=[r[name + "_std"] for r in rows], fmt=st, label=name, capsize=2)
+        axs[2].errorbar(
+            ps, [r[name] for r in rows], yerr=[r[name + "_std"] for r in rows], fmt=st, label=name, capsize=2
+        )
     axs[2].set(xlabel="pixel flip probability", ylabel="test accuracy", title="10 digits, 5 devices, 5->10 readout")
     axs[2].legend(fontsize=8)
     save_figure(fig, out, "reservoir_digits.png")
@@ -345,7 +386,9 @@ def exp_reservoir_digits(out, quick, key):
         "rows": rows,
         "pass": {
             "clean_100pct": clean_acc == 1.0,
-            "reservoir_beats_pulse_counts_p_le_0.05": all(r["reservoir"] > r["pulse_counts"] for r in rows if r["p_flip"] <= 0.05),
+            "reservoir_beats_pulse_counts_p_le_0.05": all(
+                r["reservoir"] > r["pulse_counts"] for r in rows if r["p_flip"] <= 0.05
+            ),
             "accuracy_falls_with_noise": rows[-1]["reservoir"] < rows[0]["reservoir"],
         },
     }
@@ -363,7 +406,9 @@ def exp_reservoir_mnist(out, quick, key):
         res = mn.MemristorReservoir(md.wox_du2017(), **{**RES, "frame": frame})
         feat = jax.jit(jax.vmap(lambda im: res(mn.image_to_channels(im[rs, cs], seg))))
         ftr, fte = feat(bin_tr), feat(bin_te)
-        val = float(mn.train_readout(ftr[:n_fit], jnp.asarray(ytr[:n_fit]), 10, steps=steps).accuracy(ftr[n_fit:], ytr[n_fit:]))
+        val = float(
+            mn.train_readout(ftr[:n_fit], jnp.asarray(ytr[:n_fit]), 10, steps=steps).accuracy(ftr[n_fit:], ytr[n_fit:])
+        )
         ro = mn.train_readout(ftr, jnp.asarray(ytr), 10, steps=steps)
         return int(ftr.shape[1]), val, float(ro.accuracy(fte, yte)), float(ro.accuracy(ftr, ytr))
 
@@ -417,34 +462,83 @@ def summary_md(m):
     yes = lambda b: "yes" if b else "NO"
     if "ir_drop" in m:
         x = m["ir_drop"]
-        add("IR drop 128x128, exact, 1 V read of 10 µS, r=1 Ω (mV)", f"{x['ir_drop_128_exact_1V_V'] * 1e3:.1f}", "~82 (review, ±10%)", yes(x["pass"]["ir_drop_128_within_10pct_of_82mV"]))
-        add("IR drop 128x128, exact, current-source limit (mV)", f"{x['ir_drop_128_exact_small_signal_V'] * 1e3:.2f}", f"r I N(N+1)/2 = {x['ir_drop_128_estimate_V'] * 1e3:.2f}", yes(x["pass"]["small_signal_matches_estimate_1pct"]))
+        add(
+            "IR drop 128x128, exact, 1 V read of 10 µS, r=1 Ω (mV)",
+            f"{x['ir_drop_128_exact_1V_V'] * 1e3:.1f}",
+            "~82 (review, ±10%)",
+            yes(x["pass"]["ir_drop_128_within_10pct_of_82mV"]),
+        )
+        add(
+            "IR drop 128x128, exact, current-source limit (mV)",
+            f"{x['ir_drop_128_exact_small_signal_V'] * 1e3:.2f}",
+            f"r I N(N+1)/2 = {x['ir_drop_128_estimate_V'] * 1e3:.2f}",
+            yes(x["pass"]["small_signal_matches_estimate_1pct"]),
+        )
         add("IR drop log-log slope vs N", f"{x['loglog_slope']:.3f}", "2", yes(x["pass"]["n_squared_scaling"]))
     if "size_tiles" in m:
         x = m["size_tiles"]
         s = ", ".join(f"{r['n']}: {r['rel_err_r1.0']:.1e}" for r in x["size_rows"])
         add("MVM rel. error vs N (r=1 Ω)", s, "grows with N", yes(x["pass"]["error_grows_with_size"]))
         t = ", ".join(f"{r['tile']}: {r['rel_err']:.1e}" for r in x["tile_rows"])
-        add(f"MVM rel. error vs tile ({x['tile_matrix_size']}² matrix)", t, "falls with tile size", yes(x["pass"]["error_falls_with_smaller_tiles"]))
+        add(
+            f"MVM rel. error vs tile ({x['tile_matrix_size']}² matrix)",
+            t,
+            "falls with tile size",
+            yes(x["pass"]["error_falls_with_smaller_tiles"]),
+        )
     if "nonideal" in m:
         x = m["nonideal"]
         c = x["cases_mean_std"]
-        add("128² rel. error: wire / log-normal 0.1 / read 2% / stuck 1%", f"{x['wire_only_r1']:.1e} / {c['lognormal_sigma_0.1'][0]:.1e} / {c['read_noise_0.02'][0]:.1e} / {c['stuck_0.01'][0]:.1e}", "-", "-")
+        add(
+            "128² rel. error: wire / log-normal 0.1 / read 2% / stuck 1%",
+            f"{x['wire_only_r1']:.1e} / {c['lognormal_sigma_0.1'][0]:.1e} / {c['read_noise_0.02'][0]:.1e} / {c['stuck_0.01'][0]:.1e}",
+            "-",
+            "-",
+        )
     if "trained_layer" in m:
         x = m["trained_layer"]
         c = x["conditions"]
-        add(f"MNIST linear layer: software / ideal array ({x['n_test']} test)", f"{x['software_accuracy']:.4f} / {c['ideal_array_r0']['accuracy']:.4f}", "equal", yes(x["pass"]["ideal_array_equals_software"]))
-        for k in ["r1_single_784x20", "r10_single_784x20", "r10_tiles_128x20", "lognormal_0.3_r1", "read_noise_0.05_r1", "stuck_10pct_r1"]:
-            add(f"  in-array accuracy, {k}", f"{c[k]['accuracy']:.4f} (logit err {c[k]['logit_rel_err']:.1e})", "-", "-")
+        add(
+            f"MNIST linear layer: software / ideal array ({x['n_test']} test)",
+            f"{x['software_accuracy']:.4f} / {c['ideal_array_r0']['accuracy']:.4f}",
+            "equal",
+            yes(x["pass"]["ideal_array_equals_software"]),
+        )
+        for k in [
+            "r1_single_784x20",
+            "r10_single_784x20",
+            "r10_tiles_128x20",
+            "lognormal_0.3_r1",
+            "read_noise_0.05_r1",
+            "stuck_10pct_r1",
+        ]:
+            add(
+                f"  in-array accuracy, {k}", f"{c[k]['accuracy']:.4f} (logit err {c[k]['logit_rel_err']:.1e})", "-", "-"
+            )
     if "reservoir_digits" in m:
         x = m["reservoir_digits"]
-        add("5x4 digits, clean, 5 devices", f"{x['clean_accuracy_10_patterns']:.2f}", "1.0 (Du et al.)", yes(x["pass"]["clean_100pct"]))
+        add(
+            "5x4 digits, clean, 5 devices",
+            f"{x['clean_accuracy_10_patterns']:.2f}",
+            "1.0 (Du et al.)",
+            yes(x["pass"]["clean_100pct"]),
+        )
         s = ", ".join(f"p={r['p_flip']}: {r['reservoir']:.3f}" for r in x["rows"])
-        add("5x4 digits vs pixel-flip noise (reservoir)", s, "falls with noise; > pulse counts at p <= 0.05", yes(x["pass"]["reservoir_beats_pulse_counts_p_le_0.05"] and x["pass"]["accuracy_falls_with_noise"]))
+        add(
+            "5x4 digits vs pixel-flip noise (reservoir)",
+            s,
+            "falls with noise; > pulse counts at p <= 0.05",
+            yes(x["pass"]["reservoir_beats_pulse_counts_p_le_0.05"] and x["pass"]["accuracy_falls_with_noise"]),
+        )
     if "reservoir_mnist" in m:
         x = m["reservoir_mnist"]
         for k, v in x["configs"].items():
-            add(f"MNIST reservoir {k}, frame {v['frame_chosen_on_validation']} ({x['n_test']} test)", f"{v['test_accuracy']:.4f}", "0.881 (Du et al., 88 devices)" if k.startswith("du") else "-", "-")
+            add(
+                f"MNIST reservoir {k}, frame {v['frame_chosen_on_validation']} ({x['n_test']} test)",
+                f"{v['test_accuracy']:.4f}",
+                "0.881 (Du et al., 88 devices)" if k.startswith("du") else "-",
+                "-",
+            )
         add("MNIST linear readout on 784 binarised pixels", f"{x['pixel_baseline_accuracy']:.4f}", "-", "-")
     mode = "quick" if m.get("quick") else "full"
     return (

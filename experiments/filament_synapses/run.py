@@ -14,6 +14,7 @@ import time
 
 import jax
 
+
 jax.config.update("jax_enable_x64", True)  # stiff switching kinetics, gradient fits
 
 import equinox as eqx  # noqa: E402
@@ -23,12 +24,12 @@ import matplotlib  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+
 sys.path[:0] = [os.path.dirname(__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
-import memjax.devices as md  # noqa: E402
-import memjax.plasticity as mp  # noqa: E402
 from _study import logger, run_study, save_figure  # noqa: E402
 from config import (  # noqa: E402
     BCM,
@@ -48,9 +49,11 @@ from config import (  # noqa: E402
     VARIABILITY,
 )
 
+import memjax.devices as md  # noqa: E402
+import memjax.plasticity as mp  # noqa: E402
+
+
 log = logger("filament_synapses")
-
-
 
 
 def last(tree):
@@ -276,7 +279,10 @@ def exp_retention(out, quick):
     res["closed_form_vs_solver_rel_err"] = abs(g_num / g_cf - 1)
     years = res["retention_time_s_300K"] / 3.15e7
     res["retention_time_years_300K"] = years
-    res["pass"] = {"non_volatile_over_1_year_at_300K": bool(years > 1), "solver_matches_closed_form": bool(res["closed_form_vs_solver_rel_err"] < 0.02)}
+    res["pass"] = {
+        "non_volatile_over_1_year_at_300K": bool(years > 1),
+        "solver_matches_closed_form": bool(res["closed_form_vs_solver_rel_err"] < 0.02),
+    }
     return res
 
 
@@ -322,7 +328,12 @@ def exp_stdp(out, quick):
             "table1_average": tab,
             "unpaired_response": float(np.mean(w[np.abs(dts) >= 1.1 * sw])),
             "wall_s_vmapped_window": wall,
-            "sign_ok": bool(wb[pos].max() > 0 and wb[neg].min() < 0 and wb[pos][np.argmax(wb[pos])] > wb[pos][-1] and wb[neg][np.argmin(wb[neg])] < wb[neg][0]),
+            "sign_ok": bool(
+                wb[pos].max() > 0
+                and wb[neg].min() < 0
+                and wb[pos][np.argmax(wb[pos])] > wb[pos][-1]
+                and wb[neg][np.argmin(wb[neg])] < wb[neg][0]
+            ),
         }
     save_figure(fig, out, "stdp_windows_hbn.png")
     # fixed-step solver against the diffrax reference on one pairing
@@ -358,7 +369,15 @@ def exp_fit(out, quick):
     dts = jnp.asarray(np.concatenate([np.linspace(-1.2 * sw, -0.1 * sw, 8), np.linspace(0.1 * sw, 1.2 * sw, 8)]))
     steps = FIT["steps_quick"] if quick else FIT["steps"]
     fitted, losses = mp.fit_window_to_eq1(
-        dev, shape, dts, mp.HBN_TABLE1[sw], s0, fields=FIT["fields"], steps=steps, learning_rate=FIT["learning_rate"], method=FIT["method"]
+        dev,
+        shape,
+        dts,
+        mp.HBN_TABLE1[sw],
+        s0,
+        fields=FIT["fields"],
+        steps=steps,
+        learning_rate=FIT["learning_rate"],
+        method=FIT["method"],
     )
     w0 = np.asarray(mp.stdp_window(dev, shape, dts, s0, steps_per_width=100))
     w1 = np.asarray(mp.stdp_window(fitted, shape, dts, s0, steps_per_width=100))
@@ -366,7 +385,9 @@ def exp_fit(out, quick):
     fig, ax = plt.subplots(figsize=(5, 3.6))
     ax.plot(np.asarray(dts) / sw, goal, "k-", label="Table 1 average")
     ax.plot(np.asarray(dts) / sw, w0, "o", label=f"before (MSE {losses[0]:.3g})")
-    ax.plot(np.asarray(dts) / sw, w1, "s", label=f"after {len(losses) - 1} {FIT['method']} steps (MSE {min(losses):.3g})")
+    ax.plot(
+        np.asarray(dts) / sw, w1, "s", label=f"after {len(losses) - 1} {FIT['method']} steps (MSE {min(losses):.3g})"
+    )
     ax.set(xlabel="dt / Sw", ylabel="dG / G_init", title=f"gradient fit of device parameters, Sw = {sw:g} s")
     ax.legend(fontsize=8)
     save_figure(fig, out, "stdp_gradient_fit.png")
@@ -389,7 +410,9 @@ def exp_second_order(out, quick):
     dev = md.kim2015_second_order()
     s0 = dev.state_at_conductance(SECOND_ORDER["g_init"])
     dts = np.asarray(SECOND_ORDER["dts_us"]) * 1e-6
-    w = np.asarray(jax.jit(lambda d: mp.second_order_window(dev, d, s0, t_span=SECOND_ORDER["t_span"]))(jnp.asarray(dts)))
+    w = np.asarray(
+        jax.jit(lambda d: mp.second_order_window(dev, d, s0, t_span=SECOND_ORDER["t_span"]))(jnp.asarray(dts))
+    )
     far = np.abs(dts) >= 2.9e-6
     wb = w - np.mean(w[far])
     fit = mp.fit_eq1(dts, wb)
@@ -397,7 +420,11 @@ def exp_second_order(out, quick):
     ax.plot(dts * 1e6, w, "o-", label="raw")
     ax.plot(dts * 1e6, wb, "s-", mfc="none", label="minus unpaired response")
     ax.axhline(0, color="gray", lw=0.5)
-    ax.set(xlabel="dt (µs), spikes never overlap", ylabel="dG / G_init", title=f"second-order memristor, thermal time {float(dev.thermal_time()) * 1e6:.2g} µs")
+    ax.set(
+        xlabel="dt (µs), spikes never overlap",
+        ylabel="dG / G_init",
+        title=f"second-order memristor, thermal time {float(dev.thermal_time()) * 1e6:.2g} µs",
+    )
     ax.legend(fontsize=8)
     save_figure(fig, out, "stdp_second_order.png")
     pos, neg = dts > 0, dts < 0
@@ -423,7 +450,9 @@ def exp_bcm(out, quick):
     dev = md.wox_chang2011()
     fr = np.asarray(BCM["frequencies_quick"] if quick else BCM["frequencies"])
     amp, width, n = BCM["amplitude"], BCM["width"], BCM["n_pulses"]
-    curve = jax.jit(lambda s0: mp.rate_dependent_plasticity(dev, jnp.asarray(fr), s0, n_pulses=n, amplitude=amp, width=width))
+    curve = jax.jit(
+        lambda s0: mp.rate_dependent_plasticity(dev, jnp.asarray(fr), s0, n_pulses=n, amplitude=amp, width=width)
+    )
     res = {"frequencies_Hz": fr.tolist(), "n_pulses": n, "amplitude_V": amp, "width_s": width, "histories": {}}
     fig, axs = plt.subplots(1, 2, figsize=(10, 3.8))
     for label, (f_p, n_p) in BCM["priming"].items():
@@ -439,11 +468,17 @@ def exp_bcm(out, quick):
             "crossover_Hz": theta,
             "n_sign_changes": int(np.sum(np.diff(np.sign(w)) != 0)),
         }
-        line = axs[0].semilogx(fr, w, "o-", ms=3, label=f"prior: {label}" + (f", θ = {theta:.3g} Hz" if np.isfinite(theta) else ""))[0]
+        line = axs[0].semilogx(
+            fr, w, "o-", ms=3, label=f"prior: {label}" + (f", θ = {theta:.3g} Hz" if np.isfinite(theta) else "")
+        )[0]
         if np.isfinite(theta):
             axs[0].axvline(theta, color=line.get_color(), ls=":", lw=0.8)
     axs[0].axhline(0, color="gray", lw=0.5)
-    axs[0].set(xlabel="test rate (Hz)", ylabel="dG / G (read at 0.6 V)", title=f"{n} pulses ({amp} V, {width * 1e3:g} ms), WOx second-order")
+    axs[0].set(
+        xlabel="test rate (Hz)",
+        ylabel="dG / G (read at 0.6 V)",
+        title=f"{n} pulses ({amp} V, {width * 1e3:g} ms), WOx second-order",
+    )
     axs[0].legend(fontsize=7)
     primed = {k: v for k, v in res["histories"].items() if v["priming_pulses"] > 0}
     fp = np.array([v["priming_rate_Hz"] for v in primed.values()])
@@ -458,9 +493,13 @@ def exp_bcm(out, quick):
     none = res["histories"].get("none")
     res["crossover_by_priming_rate_Hz"] = dict(zip([f"{f:g}" for f in fp], th.tolist()))
     res["pass"] = {
-        "ltd_below_ltp_above_crossover": bool(all(v["change"][0] < 0 < v["change"][-1] and v["n_sign_changes"] == 1 for v in primed.values())),
+        "ltd_below_ltp_above_crossover": bool(
+            all(v["change"][0] < 0 < v["change"][-1] and v["n_sign_changes"] == 1 for v in primed.values())
+        ),
         "threshold_slides_up_with_prior_rate": bool(np.all(np.isfinite(th)) and np.all(np.diff(th) > 0)),
-        "threshold_within_2x_of_prior_rate": bool(np.all(np.isfinite(th)) and np.all(np.abs(np.log(th / fp)) < np.log(2))),
+        "threshold_within_2x_of_prior_rate": bool(
+            np.all(np.isfinite(th)) and np.all(np.abs(np.log(th / fp)) < np.log(2))
+        ),
         "unprimed_synapse_only_potentiates": bool(none is None or min(none["change"]) > -1e-6),
     }
     return res
@@ -473,8 +512,18 @@ def exp_ltp(out, quick):
     w = LTP["width"]
     schemes = {
         "identical": (np.full(n, LTP["amp"]), np.full(n, w), np.full(n, LTP["dep_amp"]), np.full(n, w)),
-        "increasing_amplitude": (np.linspace(*LTP["amp_range"], n), np.full(n, w), np.linspace(*LTP["dep_amp_range"], n), np.full(n, w)),
-        "increasing_width": (np.full(n, LTP["amp"]), np.geomspace(*LTP["width_range"], n), np.full(n, LTP["dep_amp"]), np.geomspace(*LTP["width_range"], n)),
+        "increasing_amplitude": (
+            np.linspace(*LTP["amp_range"], n),
+            np.full(n, w),
+            np.linspace(*LTP["dep_amp_range"], n),
+            np.full(n, w),
+        ),
+        "increasing_width": (
+            np.full(n, LTP["amp"]),
+            np.geomspace(*LTP["width_range"], n),
+            np.full(n, LTP["dep_amp"]),
+            np.geomspace(*LTP["width_range"], n),
+        ),
     }
     train = jax.jit(lambda a, wd, s: mp.pulse_train_response(dev, a, wd, s, compliance=LTP["compliance"]))
     res = {}
@@ -501,7 +550,9 @@ def exp_ltp(out, quick):
     ax.legend(fontsize=7)
     save_figure(fig, out, "ltp_ltd_schemes.png")
     res["pass"] = {
-        "potentiates_then_depresses": bool(all(r["g_ltp_S"][-1] > r["g_ltp_S"][0] and r["g_ltd_S"][-1] < r["g_ltd_S"][0] for r in res.values())),
+        "potentiates_then_depresses": bool(
+            all(r["g_ltp_S"][-1] > r["g_ltp_S"][0] and r["g_ltd_S"][-1] < r["g_ltd_S"][0] for r in res.values())
+        ),
         "many_analog_states": bool(all(r["n_distinct_states_ltp"] >= n // 2 for r in res.values())),
     }
     return res
@@ -534,21 +585,38 @@ def exp_stp(out, quick):
 
     @jax.jit
     def after_train(f, n):
-        st = mp.pulse_train(wox, f, n, wox.init_state(), amplitude=LTM["amplitude"], width=LTM["width"], max_pulses=n_max, final_rest=False)
+        st = mp.pulse_train(
+            wox,
+            f,
+            n,
+            wox.init_state(),
+            amplitude=LTM["amplitude"],
+            width=LTM["width"],
+            max_pulses=n_max,
+            final_rest=False,
+        )
         return st, mp.retention_time(wox, st, LTM["threshold"], t_max=LTM["t_max"])
 
     ltm, states = {}, {}
     for f in LTM["rates"]:
         st, ret = jax.vmap(lambda n: after_train(f, n))(jnp.asarray(ns))
         states[f] = st
-        ltm[f"{f:g}"] = {"retention_s": np.asarray(ret).tolist(), "w_after_train": np.asarray(st.w).tolist(), "s_after_train": np.asarray(st.s).tolist()}
+        ltm[f"{f:g}"] = {
+            "retention_s": np.asarray(ret).tolist(),
+            "w_after_train": np.asarray(st.w).tolist(),
+            "s_after_train": np.asarray(st.s).tolist(),
+        }
     shown = [k for k, n in enumerate(ns) if n in (5, 20, 50)]
     st_hi = jax.tree_util.tree_map(lambda a: a[jnp.asarray(shown)], states[max(LTM["rates"])])
     ts, xs = jax.jit(jax.vmap(lambda st: mp.retention_curve(wox, st, t_max=LTM["t_max"])))(st_hi)
     curves = {int(ns[k]): (np.asarray(ts[j]), np.asarray(xs[j])) for j, k in enumerate(shown)}
     fig, axs = plt.subplots(1, 4, figsize=(16, 3.4))
     axs[0].semilogy(t_decay * 1e3, np.abs(i_read), "b-")
-    axs[0].set(xlabel="time after pulse (ms)", ylabel=f"read current at {vr} V (A)", title=f"EPSC decay, tau_1/e = {tau_epsc * 1e3:.2g} ms")
+    axs[0].set(
+        xlabel="time after pulse (ms)",
+        ylabel=f"read current at {vr} V (A)",
+        title=f"EPSC decay, tau_1/e = {tau_epsc * 1e3:.2g} ms",
+    )
     axs[1].semilogx(np.asarray(ivs), ppf, "o-")
     axs[1].set(xlabel="inter-pulse interval (s)", ylabel="PPF index I2 / I1", title="paired-pulse facilitation")
     for f, r in ltm.items():
@@ -573,8 +641,16 @@ def exp_stp(out, quick):
         "pass": {
             "epsc_decays": bool(np.isfinite(tau_epsc)),
             "ppf_decreasing_with_interval": bool(np.all(np.diff(ppf) <= 1e-9) and ppf[0] > 1.05),
-            "retention_grows_with_stimulations": bool(all(np.all(np.diff(r["retention_s"]) >= 0) and r["retention_s"][-1] > r["retention_s"][0] for r in ltm.values())),
-            "stm_to_ltm_transition_at_high_rate": bool(ltm[f"{max(LTM['rates']):g}"]["retention_s"][0] < 1.0 and ltm[f"{max(LTM['rates']):g}"]["retention_s"][-1] > LTM["long_term_s"]),
+            "retention_grows_with_stimulations": bool(
+                all(
+                    np.all(np.diff(r["retention_s"]) >= 0) and r["retention_s"][-1] > r["retention_s"][0]
+                    for r in ltm.values()
+                )
+            ),
+            "stm_to_ltm_transition_at_high_rate": bool(
+                ltm[f"{max(LTM['rates']):g}"]["retention_s"][0] < 1.0
+                and ltm[f"{max(LTM['rates']):g}"]["retention_s"][-1] > LTM["long_term_s"]
+            ),
             "low_rate_stays_short_term": bool(ltm[f"{min(LTM['rates']):g}"]["retention_s"][-1] < 1.0),
         },
     }
@@ -587,7 +663,9 @@ def exp_noise(out, quick, key):
     n = NOISE["n_steps"] // (4 if quick else 1)
     occ = np.asarray(md.random_telegraph(n, NOISE["dt"], NOISE["tau_capture"], NOISE["tau_emission"], key=k1))
     i0 = dev.current(s, jnp.asarray(IV["v_read"]))
-    i_noisy = np.asarray(md.read_noise(jnp.full(n, i0) * (1 - NOISE["rtn_amplitude"] * occ), NOISE["sigma_read"], key=k2))
+    i_noisy = np.asarray(
+        md.read_noise(jnp.full(n, i0) * (1 - NOISE["rtn_amplitude"] * occ), NOISE["sigma_read"], key=k2)
+    )
     frac = float(occ.mean())
     frac_th = NOISE["tau_emission"] / (NOISE["tau_capture"] + NOISE["tau_emission"])
     fig, ax = plt.subplots(figsize=(6, 3))
@@ -625,22 +703,52 @@ def summary_md(m):
         add("h-BN forming voltage (V)", x["v_forming"], "4-8", x["pass"]["forming_4_to_8V"])
         add("h-BN HRS (S)", x["hrs_S"], "~1e-8 (x3)", x["pass"]["hrs_within_3x_10nS"])
         add("h-BN LRS (S)", x["lrs_S"], "~8e-3 (x3)", x["pass"]["lrs_within_3x_8mS"])
-        add("max |I| in set sweep (A)", x["max_current_in_set_sweep_A"], "<= 1e-4 compliance", x["pass"]["compliance_respected"])
+        add(
+            "max |I| in set sweep (A)",
+            x["max_current_in_set_sweep_A"],
+            "<= 1e-4 compliance",
+            x["pass"]["compliance_respected"],
+        )
     if "variability" in m:
         x = m["variability"]
-        add(f"V_set mean ± std over {x['n_cycles']} cycles (V)", f"{x['v_set_mean']:.3f} ± {x['v_set_std']:.3f}", "spread > 0", x["pass"]["v_set_spread"])
+        add(
+            f"V_set mean ± std over {x['n_cycles']} cycles (V)",
+            f"{x['v_set_mean']:.3f} ± {x['v_set_std']:.3f}",
+            "spread > 0",
+            x["pass"]["v_set_spread"],
+        )
         add("V_reset mean ± std (V)", f"{x['v_reset_mean']:.3f} ± {x['v_reset_std']:.3f}", "-", True)
         if "n_devices" in x:
-            add(f"V_set mean ± std over {x['n_devices']} devices (V)", f"{x['v_set_d2d_mean']:.3f} ± {x['v_set_d2d_std']:.3f}", "-", True)
+            add(
+                f"V_set mean ± std over {x['n_devices']} devices (V)",
+                f"{x['v_set_d2d_mean']:.3f} ± {x['v_set_d2d_std']:.3f}",
+                "-",
+                True,
+            )
         add("median on/off", x["on_off_median"], "> 100 every cycle", x["pass"]["all_cycles_switch"])
     if "hfo2" in m:
         x = m["hfo2"]
-        add("HfO2 1T1R: d log G_LRS / d log I_C", x["log_slope_G_vs_Ic"], "~1 (Ielmini, seed 003 Fig. 2a)", x["pass"]["slope_0.7_to_1.3"])
+        add(
+            "HfO2 1T1R: d log G_LRS / d log I_C",
+            x["log_slope_G_vs_Ic"],
+            "~1 (Ielmini, seed 003 Fig. 2a)",
+            x["pass"]["slope_0.7_to_1.3"],
+        )
         add("HfO2 1T1R: V_C = I_C / G_LRS (V)", x["v_c_V"], "~0.4-0.5", x["pass"]["lrs_rises_with_compliance"])
     if "retention" in m:
         x = m["retention"]
-        add("retention time at 300 K (years)", x["retention_time_years_300K"], "> 1 (non-volatile)", x["pass"]["non_volatile_over_1_year_at_300K"])
-        add("retention: solver vs closed form (rel. err.)", x["closed_form_vs_solver_rel_err"], "< 0.02", x["pass"]["solver_matches_closed_form"])
+        add(
+            "retention time at 300 K (years)",
+            x["retention_time_years_300K"],
+            "> 1 (non-volatile)",
+            x["pass"]["non_volatile_over_1_year_at_300K"],
+        )
+        add(
+            "retention: solver vs closed form (rel. err.)",
+            x["closed_form_vs_solver_rel_err"],
+            "< 0.02",
+            x["pass"]["solver_matches_closed_form"],
+        )
     if "stdp" in m:
         x = m["stdp"]
         for sw, r in x["sw"].items():
@@ -651,40 +759,104 @@ def summary_md(m):
                 f"Table 1: {t['a_plus']}, {t['a_minus']}, {t['tau_plus']:g}, {t['tau_minus']:g}",
                 r["sign_ok"],
             )
-        add("fixed step vs diffrax, |dG/G err| at 200 steps/Sw", x["diffrax_reference"]["abs_err_by_steps_per_width"]["200"] if "200" in x["diffrax_reference"]["abs_err_by_steps_per_width"] else x["diffrax_reference"]["abs_err_by_steps_per_width"][200], "< 0.02", x["pass"]["fixed_step_within_0.02_of_diffrax_at_200"])
+        add(
+            "fixed step vs diffrax, |dG/G err| at 200 steps/Sw",
+            x["diffrax_reference"]["abs_err_by_steps_per_width"]["200"]
+            if "200" in x["diffrax_reference"]["abs_err_by_steps_per_width"]
+            else x["diffrax_reference"]["abs_err_by_steps_per_width"][200],
+            "< 0.02",
+            x["pass"]["fixed_step_within_0.02_of_diffrax_at_200"],
+        )
     if "fit" in m:
         x = m["fit"]
-        add(f"gradient fit (Sw={x['sw']:g} s, {x.get('method', 'adam')}, fields {', '.join(x['fields'])}) MSE before -> after", f"{x['residual_mse_before']:.4g} -> {x['residual_mse_after']:.4g}", "decreases", x["pass"]["residual_improved"])
+        add(
+            f"gradient fit (Sw={x['sw']:g} s, {x.get('method', 'adam')}, fields {', '.join(x['fields'])}) MSE before -> after",
+            f"{x['residual_mse_before']:.4g} -> {x['residual_mse_after']:.4g}",
+            "decreases",
+            x["pass"]["residual_improved"],
+        )
     if "second_order" in m:
         x = m["second_order"]
-        add("second-order non-overlap STDP: sign", "LTP dt>0, LTD dt<0" if x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"] else "wrong sign", "LTP/LTD", x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"])
+        add(
+            "second-order non-overlap STDP: sign",
+            "LTP dt>0, LTD dt<0"
+            if x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"]
+            else "wrong sign",
+            "LTP/LTD",
+            x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"],
+        )
         f = x["fit_eq1"]
-        add("second-order: Eq. 1 fit A+, tau+, A-, tau- (minus unpaired)", f"{f['a_plus']:.3g}, {f['tau_plus']:.3g}, {f['a_minus']:.3g}, {f['tau_minus']:.3g}", "decays with abs(dt)", x["pass"]["decays_with_dt"])
+        add(
+            "second-order: Eq. 1 fit A+, tau+, A-, tau- (minus unpaired)",
+            f"{f['a_plus']:.3g}, {f['tau_plus']:.3g}, {f['a_minus']:.3g}, {f['tau_minus']:.3g}",
+            "decays with abs(dt)",
+            x["pass"]["decays_with_dt"],
+        )
     if "bcm" in m:
         x = m["bcm"]
         for label, h in x["histories"].items():
             if h["priming_pulses"] == 0:
-                add("rate curve, unprimed synapse: dG/G at lowest / highest rate", f"{h['change'][0]:.3g} / {h['change'][-1]:.3g}", "potentiation only (threshold ~ 0)", x["pass"]["unprimed_synapse_only_potentiates"])
+                add(
+                    "rate curve, unprimed synapse: dG/G at lowest / highest rate",
+                    f"{h['change'][0]:.3g} / {h['change'][-1]:.3g}",
+                    "potentiation only (threshold ~ 0)",
+                    x["pass"]["unprimed_synapse_only_potentiates"],
+                )
             else:
-                add(f"BCM crossover after priming {label} (Hz); dG/G at lowest / highest rate", f"{h['crossover_Hz']:.3g}; {h['change'][0]:.3g} / {h['change'][-1]:.3g}", "LTD below, LTP above a crossover", x["pass"]["ltd_below_ltp_above_crossover"])
-        add("sliding threshold: crossover vs priming rate (Hz)", ", ".join(f"{k} Hz -> {v:.3g}" for k, v in x["crossover_by_priming_rate_Hz"].items()), "rises with prior activity (Du et al. 2015)", x["pass"]["threshold_slides_up_with_prior_rate"])
+                add(
+                    f"BCM crossover after priming {label} (Hz); dG/G at lowest / highest rate",
+                    f"{h['crossover_Hz']:.3g}; {h['change'][0]:.3g} / {h['change'][-1]:.3g}",
+                    "LTD below, LTP above a crossover",
+                    x["pass"]["ltd_below_ltp_above_crossover"],
+                )
+        add(
+            "sliding threshold: crossover vs priming rate (Hz)",
+            ", ".join(f"{k} Hz -> {v:.3g}" for k, v in x["crossover_by_priming_rate_Hz"].items()),
+            "rises with prior activity (Du et al. 2015)",
+            x["pass"]["threshold_slides_up_with_prior_rate"],
+        )
     if "ltp" in m:
         x = m["ltp"]
         for k in ("identical", "increasing_amplitude", "increasing_width"):
-            add(f"LTP/LTD nonlinearity, {k}", f"{x[k]['nonlinearity_ltp']:.2f} / {x[k]['nonlinearity_ltd']:.2f}", "lower is more linear", x["pass"]["potentiates_then_depresses"])
+            add(
+                f"LTP/LTD nonlinearity, {k}",
+                f"{x[k]['nonlinearity_ltp']:.2f} / {x[k]['nonlinearity_ltd']:.2f}",
+                "lower is more linear",
+                x["pass"]["potentiates_then_depresses"],
+            )
     if "stp" in m:
         x = m["stp"]
         add("EPSC decay time (s)", x["epsc_decay_tau_s"], "ms (volatile Ag)", x["pass"]["epsc_decays"])
         add("PPF index vs interval", x["ppf_index"], "decreasing", x["pass"]["ppf_decreasing_with_interval"])
         for f, r in x["retention_by_rate"].items():
-            add(f"retention (s) vs number of stimuli {x['n_stimuli']} at {f} Hz (WOx)", r["retention_s"], "increasing", x["pass"]["retention_grows_with_stimulations"])
+            add(
+                f"retention (s) vs number of stimuli {x['n_stimuli']} at {f} Hz (WOx)",
+                r["retention_s"],
+                "increasing",
+                x["pass"]["retention_grows_with_stimulations"],
+            )
         hi = max(x["retention_by_rate"], key=float)
         lo = min(x["retention_by_rate"], key=float)
-        add(f"STM -> LTM at {hi} Hz: retention after 1 / {x['n_stimuli'][-1]} stimuli (s)", f"{x['retention_by_rate'][hi]['retention_s'][0]:.3g} / {x['retention_by_rate'][hi]['retention_s'][-1]:.3g}", "< 1 s -> > 1e3 s (Chang 2011, Ohno 2011)", x["pass"]["stm_to_ltm_transition_at_high_rate"])
-        add(f"low rate ({lo} Hz), {x['n_stimuli'][-1]} stimuli: retention (s)", x["retention_by_rate"][lo]["retention_s"][-1], "< 1 s (stays short-term)", x["pass"]["low_rate_stays_short_term"])
+        add(
+            f"STM -> LTM at {hi} Hz: retention after 1 / {x['n_stimuli'][-1]} stimuli (s)",
+            f"{x['retention_by_rate'][hi]['retention_s'][0]:.3g} / {x['retention_by_rate'][hi]['retention_s'][-1]:.3g}",
+            "< 1 s -> > 1e3 s (Chang 2011, Ohno 2011)",
+            x["pass"]["stm_to_ltm_transition_at_high_rate"],
+        )
+        add(
+            f"low rate ({lo} Hz), {x['n_stimuli'][-1]} stimuli: retention (s)",
+            x["retention_by_rate"][lo]["retention_s"][-1],
+            "< 1 s (stays short-term)",
+            x["pass"]["low_rate_stays_short_term"],
+        )
     if "noise" in m:
         x = m["noise"]
-        add("RTN trap occupancy", x["trap_occupancy"], f"{x['trap_occupancy_theory']:.3g}", x["pass"]["occupancy_within_0.1"])
+        add(
+            "RTN trap occupancy",
+            x["trap_occupancy"],
+            f"{x['trap_occupancy_theory']:.3g}",
+            x["pass"]["occupancy_within_0.1"],
+        )
     head = "# Filament-growth synapses: memjax vs published / targets\n\n"
     if m.get("quick"):
         head += "**Quick mode** (reduced sizes): not the full acceptance figures.\n\n"

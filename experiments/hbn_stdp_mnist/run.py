@@ -28,14 +28,15 @@ import matplotlib
 import numpy as np
 from tqdm import tqdm
 
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from memjax.data import load_mnist  # noqa: E402
 from memjax.networks.diehl_cook import (  # noqa: E402
+    DiehlCook,
     assign_labels,
     classify,
-    DiehlCook,
     init_state,
     respond_networks,
     train_networks,
@@ -108,13 +109,25 @@ def run_size(n_exc, args, data, metrics, save_metrics):
         if step not in done_evals:
             t1 = time.perf_counter()
             accs, spikes = evaluate(
-                cfg, states, x_train[: args.n_label], y_train[: args.n_label], x_test, y_test,
+                cfg,
+                states,
+                x_train[: args.n_label],
+                y_train[: args.n_label],
+                x_test,
+                y_test,
                 jr.fold_in(k_eval, step),
             )
             entry["evals"].append(
-                {"images": step, "epoch": step / n_train, "accuracy": dict(zip(names, accs)),
-                 "test_spikes_per_image": dict(zip(names, spikes)), "eval_seconds": time.perf_counter() - t1,
-                 "n_label": args.n_label, "n_test": len(x_test), "checkpoint_evaluation": True}
+                {
+                    "images": step,
+                    "epoch": step / n_train,
+                    "accuracy": dict(zip(names, accs)),
+                    "test_spikes_per_image": dict(zip(names, spikes)),
+                    "eval_seconds": time.perf_counter() - t1,
+                    "n_label": args.n_label,
+                    "n_test": len(x_test),
+                    "checkpoint_evaluation": True,
+                }
             )
             log(f"N={n_exc} images={step} acc={dict(zip(names, accs))}")
             ckpt.save(step, states, metadata={"evals": entry["evals"]})
@@ -141,13 +154,24 @@ def run_size(n_exc, args, data, metrics, save_metrics):
         if (step % args.eval_every == 0 or at_epoch_end) and step not in done_evals:
             t1 = time.perf_counter()
             accs, spikes = evaluate(
-                cfg, states, x_train[: args.n_label], y_train[: args.n_label], x_test, y_test,
+                cfg,
+                states,
+                x_train[: args.n_label],
+                y_train[: args.n_label],
+                x_test,
+                y_test,
                 jr.fold_in(k_eval, step),
             )
             entry["evals"].append(
-                {"images": step, "epoch": step / n_train, "accuracy": dict(zip(names, accs)),
-                 "test_spikes_per_image": dict(zip(names, spikes)), "eval_seconds": time.perf_counter() - t1,
-                 "n_label": args.n_label, "n_test": len(x_test)}
+                {
+                    "images": step,
+                    "epoch": step / n_train,
+                    "accuracy": dict(zip(names, accs)),
+                    "test_spikes_per_image": dict(zip(names, spikes)),
+                    "eval_seconds": time.perf_counter() - t1,
+                    "n_label": args.n_label,
+                    "n_test": len(x_test),
+                }
             )
             done_evals.add(step)
             log(f"N={n_exc} images={step} acc={dict(zip(names, accs))}")
@@ -271,9 +295,15 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "metrics.json")
     metrics = json.load(open(path)) if os.path.exists(path) else {}
-    metrics.update(quick=args.quick, n_train=args.n_train, n_label=args.n_label, n_test=args.n_test,
-                   learning_rate=args.learning_rate, rule="h-BN Table 1, 10 ms spike width, average fit",
-                   backend=jax.default_backend())
+    metrics.update(
+        quick=args.quick,
+        n_train=args.n_train,
+        n_label=args.n_label,
+        n_test=args.n_test,
+        learning_rate=args.learning_rate,
+        rule="h-BN Table 1, 10 ms spike width, average fit",
+        backend=jax.default_backend(),
+    )
 
     def save_metrics():
         with open(path, "w") as fh:

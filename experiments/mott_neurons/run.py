@@ -15,6 +15,7 @@ import sys
 
 import jax
 
+
 jax.config.update("jax_enable_x64", True)  # stiff electro-thermal solves and gradient fits
 
 import equinox as eqx  # noqa: E402
@@ -24,6 +25,7 @@ import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -31,14 +33,14 @@ import memjax.circuits as mc  # noqa: E402
 import memjax.devices as md  # noqa: E402
 import memjax.neurons as mn  # noqa: E402
 
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from _study import logger, run_study, save_figure  # noqa: E402
+
 
 SEED = 0
 SPIKE_T = 450.0  # K: a spike is the channel temperature crossing this level upwards
 log = logger("mott_neurons")
-
-
 
 
 def run_circuit(circ, t_end, n_save, save_fn, max_steps=200_000, rtol=1e-6, atol=1e-8):
@@ -88,7 +90,9 @@ def exp_iv(dev, out, quick):
     v_off = float(va[dn][1:][np.argmin(np.diff(i[dn]))])
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.8))
     axs[0].semilogx(i_n, v_n, "k-", label="device")
-    axs[0].semilogx(i_n, v_n + i_n * IV["r_series_element"], "g-", lw=0.8, label=f"+ {IV['r_series_element']:.0f} Ω series")
+    axs[0].semilogx(
+        i_n, v_n + i_n * IV["r_series_element"], "g-", lw=0.8, label=f"+ {IV['r_series_element']:.0f} Ω series"
+    )
     axs[0].semilogx(i_n[1:][ndr], v_n[1:][ndr], "r.", ms=3, label="dV/dI < 0 (NDR)")
     axs[0].axvline(i_n[k_imt], color="tab:orange", ls="--", lw=0.8, label="m = 0.5 (IMT)")
     axs[0].set(xlabel="I (A)", ylabel="V (V)", title="current-driven steady states")
@@ -172,7 +176,9 @@ def exp_oscillator(dev, out, quick):
 
 
 # ---------------------------------------------------------------------------------------------
-NEURISTOR = dict(c1=20e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75, width=20e-9, delay=50e-9, amp_supra=1.5, dc=0.3)
+NEURISTOR = dict(
+    c1=20e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75, width=20e-9, delay=50e-9, amp_supra=1.5, dc=0.3
+)
 
 
 def neuristor_batch(dev, params, t_end, n_save=2401):
@@ -184,10 +190,19 @@ def neuristor_batch(dev, params, t_end, n_save=2401):
     @eqx.filter_jit
     def run(p):
         amp, gap, base, c1, c2 = p
-        drive = mn.pulse_drive(jnp.stack([cfg["delay"], cfg["delay"] + gap]), amplitude=amp, width=cfg["width"], baseline=base)
+        drive = mn.pulse_drive(
+            jnp.stack([cfg["delay"], cfg["delay"] + gap]), amplitude=amp, width=cfg["width"], baseline=base
+        )
         circ = mn.pickett_neuristor(
-            dev, dev, c1=c1, c2=c2, r_load1=cfg["r_load1"], r_load2=cfg["r_load2"],
-            v_bias1=cfg["v_bias"], v_bias2=cfg["v_bias"], drive=drive,
+            dev,
+            dev,
+            c1=c1,
+            c2=c2,
+            r_load1=cfg["r_load1"],
+            r_load2=cfg["r_load2"],
+            v_bias1=cfg["v_bias"],
+            v_bias2=cfg["v_bias"],
+            drive=drive,
         )
         save_fn = lambda t, y: (y.v[0], y.v[1], y.devices[0].temperature, y.devices[1].temperature)
         return run_circuit(circ, t_end, n_save, save_fn, max_steps=50_000)
@@ -228,7 +243,9 @@ def exp_neuristor(dev, out, quick):
     second = np.asarray(n_pair) >= 2
     t_ref = float(gaps[int(np.argmax(second))]) if second.any() else float("nan")
     t_ref_lo = float(gaps[int(np.argmax(second)) - 1]) if second.any() and np.argmax(second) > 0 else 0.0
-    latency2 = [float(spikes[na + k][1] - cfg["delay"] - gaps[k]) if n_pair[k] >= 2 else float("nan") for k in range(ng)]
+    latency2 = [
+        float(spikes[na + k][1] - cfg["delay"] - gaps[k]) if n_pair[k] >= 2 else float("nan") for k in range(ng)
+    ]
     latency1 = float(spikes[na + ng - 1][0] - cfg["delay"]) if n_pair[-1] >= 1 else float("nan")
     # tonic spiking and ISI vs C1, C2
     isi, cv = [], []
@@ -246,7 +263,11 @@ def exp_neuristor(dev, out, quick):
     axs[0, 1].set(xlabel="input amplitude (V)", ylabel="output swing (V)", title="all-or-nothing")
     for k in range(ng):
         axs[1, 0].plot(ts * 1e9, v1[na + k] - 1.2 * k, lw=0.7, label=f"Δ = {gaps[k] * 1e9:.0f} ns")
-    axs[1, 0].set(xlabel="t (ns)", ylabel="V2 (offset)", title=f"paired pulses: refractory ≈ {t_ref_lo * 1e9:.0f}-{t_ref * 1e9:.0f} ns")
+    axs[1, 0].set(
+        xlabel="t (ns)",
+        ylabel="V2 (offset)",
+        title=f"paired pulses: refractory ≈ {t_ref_lo * 1e9:.0f}-{t_ref * 1e9:.0f} ns",
+    )
     axs[1, 0].legend(fontsize=6)
     lab = [f"{c1 * 1e12:.0f}/{c2 * 1e12:.0f}" for c1, c2 in caps]
     axs[1, 1].bar(range(len(caps)), np.asarray(isi) * 1e9)
@@ -271,8 +292,9 @@ def exp_neuristor(dev, out, quick):
         "tonic_isi_cv": cv,
         "all_solves_ok": bool(np.all(res == 0)),
         "pass": {
-            "all_or_nothing": bool(fired.any() and (~fired).any() and sup.min() > 3 * sub.max()
-                                   and np.all(np.diff(fired.astype(int)) >= 0)),
+            "all_or_nothing": bool(
+                fired.any() and (~fired).any() and sup.min() > 3 * sub.max() and np.all(np.diff(fired.astype(int)) >= 0)
+            ),
             "one_spike_per_pulse": bool(np.all(np.asarray(n_amp)[fired] == 1)),
             "refractory_period": bool(second.any() and not second[0]),
             "relative_refractory": bool(np.isfinite(latency2).any() and np.nanmax(latency2) > 1.2 * latency1),
@@ -317,29 +339,43 @@ def fit_iv(dev_true, key, *, n_iter, v_max, n_steps, dwell, noise, start, lr):
 
     @eqx.filter_jit
     def step(theta, state):
-        l, g = jax.value_and_grad(loss)(theta)
+        value, g = jax.value_and_grad(loss)(theta)
         upd, state = opt.update(g, state)
-        return optax.apply_updates(theta, upd), state, l
+        return optax.apply_updates(theta, upd), state, value
 
     hist = []
     for _ in range(n_iter):
-        theta, state, l = step(theta, state)
-        hist.append(float(l))
+        theta, state, value = step(theta, state)
+        hist.append(float(value))
     d_fit = to_dev(theta)
     est = {n: float(getattr(d_fit, n)) for n in names}
     true = {n: float(getattr(dev_true, n)) for n in names}
     dev_fit = eqx.tree_at(lambda d: (d.r_th, d.e_act), dev_true, (jnp.asarray(est["r_th"]), jnp.asarray(est["e_act"])))
     return dict(
-        v=np.asarray(v), i_data=np.asarray(i_data), i_fit=np.asarray(sweep_current(dev_fit, v, dwell)),
-        loss=hist, est=est, true=true, start=dict(start),
+        v=np.asarray(v),
+        i_data=np.asarray(i_data),
+        i_fit=np.asarray(sweep_current(dev_fit, v, dwell)),
+        loss=hist,
+        est=est,
+        true=true,
+        start=dict(start),
         rel_err={n: abs(est[n] - true[n]) / true[n] for n in names},
     )
 
 
 def exp_fit(dev, out, quick, key):
     cfg = FIT
-    r = fit_iv(dev, key, n_iter=200 if quick else 400, v_max=cfg["v_max"], n_steps=cfg["n_steps"], dwell=cfg["dwell"],
-               noise=cfg["noise"], start=cfg["start"], lr=cfg["lr"])
+    r = fit_iv(
+        dev,
+        key,
+        n_iter=200 if quick else 400,
+        v_max=cfg["v_max"],
+        n_steps=cfg["n_steps"],
+        dwell=cfg["dwell"],
+        noise=cfg["noise"],
+        start=cfg["start"],
+        lr=cfg["lr"],
+    )
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.5))
     axs[0].semilogy(r["v"], r["i_data"], "k.", label=f"synthetic data ({cfg['noise']:.0%} noise)")
     axs[0].semilogy(r["v"], r["i_fit"], "r-", label="fit")
@@ -349,8 +385,13 @@ def exp_fit(dev, out, quick, key):
     axs[1].set(xlabel="Adam step", ylabel="loss (mean sq. log error)")
     save_figure(fig, out, "fit.png")
     return {
-        "true": r["true"], "start": r["start"], "recovered": r["est"], "rel_err": r["rel_err"],
-        "final_loss": r["loss"][-1], "noise_rel": cfg["noise"], "n_iter": len(r["loss"]),
+        "true": r["true"],
+        "start": r["start"],
+        "recovered": r["est"],
+        "rel_err": r["rel_err"],
+        "final_loss": r["loss"][-1],
+        "noise_rel": cfg["noise"],
+        "n_iter": len(r["loss"]),
         "pass": {n: bool(e < 0.05) for n, e in r["rel_err"].items()},
     }
 
@@ -395,10 +436,17 @@ def exp_third_order(dev, out, quick):
 
     @eqx.filter_jit
     def run(vb):
-        circ = mn.third_order_element(dev, c_internal=cfg["c_internal"], r_series=cfg["r_series"], drive=mc.Constant(vb))
+        circ = mn.third_order_element(
+            dev, c_internal=cfg["c_internal"], r_series=cfg["r_series"], drive=mc.Constant(vb)
+        )
         # the hot oscillation takes ~70 steps per ns
-        return run_circuit(circ, t_end, 8001, lambda t, y: (y.v[0], y.devices[0].temperature, y.devices[0].metal_fraction),
-                           max_steps=int(1e5 + 1.2e11 * t_end))
+        return run_circuit(
+            circ,
+            t_end,
+            8001,
+            lambda t, y: (y.v[0], y.devices[0].temperature, y.devices[0].metal_fraction),
+            max_steps=int(1e5 + 1.2e11 * t_end),
+        )
 
     ts, (v, temp, m), res = jax.vmap(run)(biases)
     ts = np.asarray(ts[0])
@@ -455,13 +503,36 @@ def exp_third_order(dev, out, quick):
 # `pickett_neuristor` (two oppositely biased channels, the output at channel 2). The label is not
 # written here: `classify_firing` names each pattern from the simulated spike train.
 MODES = [
-    ("A", "adaptive", dict(v_in=2.0, r_in=10e3, c_membrane=5e-12, c_adapt=50e-12, r_adapt=10.0)),  # R_a C_a << ISI: the plain oscillator
-    ("B", "adaptive", dict(v_in=1.4, r_in=5e3, c_membrane=5e-12, c_adapt=20e-12, r_adapt=1e9)),  # no leak, small C_a: one spike charges it past the threshold margin
-    ("C", "adaptive", dict(v_in=1.8, r_in=10e3, c_membrane=5e-12, c_adapt=100e-12, r_adapt=1e9)),  # no leak, large C_a: several spikes before it is charged
-    ("D", "adaptive", dict(v_in=2.0, r_in=10e3, c_membrane=5e-12, c_adapt=100e-12, r_adapt=5e3)),  # leak balances the charge per spike at a lower rate
-    ("E", "neuristor", dict(dc=0.4, c1=40e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75)),  # slow Na (C1) recovery, fast K (C2) channel
+    (
+        "A",
+        "adaptive",
+        dict(v_in=2.0, r_in=10e3, c_membrane=5e-12, c_adapt=50e-12, r_adapt=10.0),
+    ),  # R_a C_a << ISI: the plain oscillator
+    (
+        "B",
+        "adaptive",
+        dict(v_in=1.4, r_in=5e3, c_membrane=5e-12, c_adapt=20e-12, r_adapt=1e9),
+    ),  # no leak, small C_a: one spike charges it past the threshold margin
+    (
+        "C",
+        "adaptive",
+        dict(v_in=1.8, r_in=10e3, c_membrane=5e-12, c_adapt=100e-12, r_adapt=1e9),
+    ),  # no leak, large C_a: several spikes before it is charged
+    (
+        "D",
+        "adaptive",
+        dict(v_in=2.0, r_in=10e3, c_membrane=5e-12, c_adapt=100e-12, r_adapt=5e3),
+    ),  # leak balances the charge per spike at a lower rate
+    (
+        "E",
+        "neuristor",
+        dict(dc=0.4, c1=40e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75),
+    ),  # slow Na (C1) recovery, fast K (C2) channel
 ]
-MODE_RC_KEYS = {"adaptive": ("c_membrane", "r_in", "c_adapt", "r_adapt"), "neuristor": ("c1", "c2", "r_load1", "r_load2")}
+MODE_RC_KEYS = {
+    "adaptive": ("c_membrane", "r_in", "c_adapt", "r_adapt"),
+    "neuristor": ("c1", "c2", "r_load1", "r_load2"),
+}
 NEURISTOR_SPIKE_V = 0.2  # V: an output action potential is v2 crossing this level upwards (rest ~0, peaks ~0.5 V)
 
 
@@ -472,12 +543,27 @@ def firing_mode_trace(dev, kind, params, t_end, n_save=8001):
     `NEURISTOR_SPIKE_V` (neuristor: the K channel's firing is the output action potential)."""
     p = {k: jnp.asarray(v, float) for k, v in params.items()}
     if kind == "adaptive":
-        circ = mn.adaptive_mott_neuron(dev, c_membrane=p["c_membrane"], r_in=p["r_in"], c_adapt=p["c_adapt"],
-                                       r_adapt=p["r_adapt"], drive=mc.Constant(p["v_in"]))
+        circ = mn.adaptive_mott_neuron(
+            dev,
+            c_membrane=p["c_membrane"],
+            r_in=p["r_in"],
+            c_adapt=p["c_adapt"],
+            r_adapt=p["r_adapt"],
+            drive=mc.Constant(p["v_in"]),
+        )
         save_fn = _save_adaptive
     elif kind == "neuristor":
-        circ = mn.pickett_neuristor(dev, dev, c1=p["c1"], c2=p["c2"], r_load1=p["r_load1"], r_load2=p["r_load2"],
-                                    v_bias1=p["v_bias"], v_bias2=p["v_bias"], drive=mc.Constant(p["dc"]))
+        circ = mn.pickett_neuristor(
+            dev,
+            dev,
+            c1=p["c1"],
+            c2=p["c2"],
+            r_load1=p["r_load1"],
+            r_load2=p["r_load2"],
+            v_bias1=p["v_bias"],
+            v_bias2=p["v_bias"],
+            drive=mc.Constant(p["dc"]),
+        )
         save_fn = _save_neuristor
     else:
         raise ValueError(f"unknown circuit kind {kind!r}")
@@ -503,7 +589,9 @@ def _run_mode(circ, t_end, n_save, save_fn):
     # dt0: diffrax's automatic first step is rejected forever for some of these circuits (0
     # accepted steps) while any explicit first step of 1e-12..1e-10 s works
     ts = jnp.linspace(0.0, t_end, n_save)
-    sol = mc.simulate(circ, 0.0, t_end, ts=ts, save_fn=save_fn, dt0=1e-12, max_steps=200_000, rtol=1e-6, atol=1e-8, throw=False)
+    sol = mc.simulate(
+        circ, 0.0, t_end, ts=ts, save_fn=save_fn, dt0=1e-12, max_steps=200_000, rtol=1e-6, atol=1e-8, throw=False
+    )
     return ts, sol.ys, sol.result._value
 
 
@@ -516,8 +604,15 @@ def exp_firing_modes(dev, out, quick):
     for name, kind, params in MODES:
         ts, x, st, ok = firing_mode_trace(dev, kind, params, t_end)
         label = mn.classify_firing(st, 0.0, t_end)
-        row = dict(name=name, circuit=kind, params=params, n_spikes=int(len(st)), label=label, solve_ok=ok,
-                   isi_ns=(np.diff(st) * 1e9).round(2).tolist())
+        row = dict(
+            name=name,
+            circuit=kind,
+            params=params,
+            n_spikes=int(len(st)),
+            label=label,
+            solve_ok=ok,
+            isi_ns=(np.diff(st) * 1e9).round(2).tolist(),
+        )
         if not quick:
             neigh = []
             for key in MODE_RC_KEYS[kind]:
@@ -552,8 +647,14 @@ def exp_firing_modes(dev, out, quick):
 
 
 # ---------------------------------------------------------------------------------------------
-AFFERENT = dict(v_supply=1.5, capacitance=5e-12, r_series=500.0, r0=30e3, p0=10e3,
-                pressures=tuple(np.round(np.linspace(0.0, 1e6, 21), -2)))
+AFFERENT = dict(
+    v_supply=1.5,
+    capacitance=5e-12,
+    r_series=500.0,
+    r0=30e3,
+    p0=10e3,
+    pressures=tuple(np.round(np.linspace(0.0, 1e6, 21), -2)),
+)
 
 
 def exp_afferent(dev, out, quick):
@@ -563,8 +664,15 @@ def exp_afferent(dev, out, quick):
 
     @eqx.filter_jit
     def run(pr):
-        circ = mn.afferent_nerve(dev, pressure=pr, capacitance=cfg["capacitance"], r_series=cfg["r_series"],
-                                 r0=cfg["r0"], p0=cfg["p0"], v_supply=cfg["v_supply"])
+        circ = mn.afferent_nerve(
+            dev,
+            pressure=pr,
+            capacitance=cfg["capacitance"],
+            r_series=cfg["r_series"],
+            r0=cfg["r0"],
+            p0=cfg["p0"],
+            v_supply=cfg["v_supply"],
+        )
         return run_circuit(circ, t_end, 6001, lambda t, y: (y.v[0], y.devices[0].temperature))
 
     ts, (v, temp), res = jax.vmap(run)(p)
@@ -609,42 +717,94 @@ def summary_md(m):
 
     if "iv" in m:
         x = m["iv"]
-        add("S-shaped NDR under current (V_th, I_th)", f"{x['v_th_V']:.3f} V at {x['i_th_A'] * 1e6:.0f} µA; NDR regions: {x['n_ndr_regions']} (device), {x['n_ndr_regions_with_series_r']} (with {x['r_series_element_ohm']:.0f} Ω)",
-            "NDR present (Kumar 2020: two NDR regions, PF + IMT)", x["pass"]["ndr_present"] and x["pass"]["two_ndr_regions"])
-        add("voltage sweep hysteresis (V_on - V_off)", f"{x['sweep_v_on_V']:.3f} - {x['sweep_v_off_V']:.3f} V", "> 0", x["pass"]["hysteresis"])
+        add(
+            "S-shaped NDR under current (V_th, I_th)",
+            f"{x['v_th_V']:.3f} V at {x['i_th_A'] * 1e6:.0f} µA; NDR regions: {x['n_ndr_regions']} (device), {x['n_ndr_regions_with_series_r']} (with {x['r_series_element_ohm']:.0f} Ω)",
+            "NDR present (Kumar 2020: two NDR regions, PF + IMT)",
+            x["pass"]["ndr_present"] and x["pass"]["two_ndr_regions"],
+        )
+        add(
+            "voltage sweep hysteresis (V_on - V_off)",
+            f"{x['sweep_v_on_V']:.3f} - {x['sweep_v_off_V']:.3f} V",
+            "> 0",
+            x["pass"]["hysteresis"],
+        )
     if "oscillator" in m:
         x = m["oscillator"]
-        add("f vs synaptic conductance: linear fit", f"slope {x['fit_slope_Hz_per_S']:.3g} Hz/S, R² {x['fit_r2']:.4f}", "f ∝ G (R² > 0.95)", x["pass"]["linear_fit_r2"] and x["pass"]["monotone_rising"])
+        add(
+            "f vs synaptic conductance: linear fit",
+            f"slope {x['fit_slope_Hz_per_S']:.3g} Hz/S, R² {x['fit_r2']:.4f}",
+            "f ∝ G (R² > 0.95)",
+            x["pass"]["linear_fit_r2"] and x["pass"]["monotone_rising"],
+        )
     if "neuristor" in m:
         x = m["neuristor"]
-        add("neuristor all-or-nothing", f"threshold {x['threshold_amplitude_V']} V; swing sub ≤ {x['sub_swing_max_V']:.3f} V, supra ≥ {x['supra_swing_min_V']:.3f} V",
-            "no spike below, full spike above", x["pass"]["all_or_nothing"])
-        add("neuristor refractory period", f"{x['refractory_between_s'][0] * 1e9:.0f}-{x['refractory_between_s'][1] * 1e9:.0f} ns", "second pulse ignored when too close", x["pass"]["refractory_period"])
-        add("neuristor tonic spiking, ISI vs C1/C2", f"ISI {np.nanmin(x['tonic_isi_s']) * 1e9:.0f}-{np.nanmax(x['tonic_isi_s']) * 1e9:.0f} ns",
-            "regular; set by C1, C2", x["pass"]["tonic_spiking"] and x["pass"]["isi_depends_on_c1_c2"])
+        add(
+            "neuristor all-or-nothing",
+            f"threshold {x['threshold_amplitude_V']} V; swing sub ≤ {x['sub_swing_max_V']:.3f} V, supra ≥ {x['supra_swing_min_V']:.3f} V",
+            "no spike below, full spike above",
+            x["pass"]["all_or_nothing"],
+        )
+        add(
+            "neuristor refractory period",
+            f"{x['refractory_between_s'][0] * 1e9:.0f}-{x['refractory_between_s'][1] * 1e9:.0f} ns",
+            "second pulse ignored when too close",
+            x["pass"]["refractory_period"],
+        )
+        add(
+            "neuristor tonic spiking, ISI vs C1/C2",
+            f"ISI {np.nanmin(x['tonic_isi_s']) * 1e9:.0f}-{np.nanmax(x['tonic_isi_s']) * 1e9:.0f} ns",
+            "regular; set by C1, C2",
+            x["pass"]["tonic_spiking"] and x["pass"]["isi_depends_on_c1_c2"],
+        )
     if "third_order" in m:
         x = m["third_order"]
         w = x["hysteresis_window_V"]
-        add("third-order regimes vs bias", ", ".join(sorted(set(x["regimes"]))) + f"; boundaries {[round(v, 3) for v in x['boundaries_V']]} V; "
+        add(
+            "third-order regimes vs bias",
+            ", ".join(sorted(set(x["regimes"]))) + f"; boundaries {[round(v, 3) for v in x['boundaries_V']]} V; "
             f"oscillation {x['oscillation_bias_range_V']} V, quasi-static window [{w[0]:.3f}, {w[1]:.3f}] V; two-spike bursting not reproduced",
             "oscillation below the window, two-spike bursting within (Kumar 2020)",
-            x["pass"]["oscillation_below_window"] and x["pass"]["bursting_found"])
+            x["pass"]["oscillation_below_window"] and x["pass"]["bursting_found"],
+        )
     if "firing_modes" in m:
         x = m["firing_modes"]
-        add("firing patterns by R and C", f"{x['n_distinct']}: " + ", ".join(f"{r['name']} {r['label']}" for r in x["modes"]), ">= 5 (Yi 2018)", x["pass"]["five_patterns"])
+        add(
+            "firing patterns by R and C",
+            f"{x['n_distinct']}: " + ", ".join(f"{r['name']} {r['label']}" for r in x["modes"]),
+            ">= 5 (Yi 2018)",
+            x["pass"]["five_patterns"],
+        )
         if "min_robust_fraction" in x:
-            add("firing patterns: same label with each R, C at x0.8 / x1.25", f"worst circuit {x['min_robust_fraction']:.0%}", ">= 75% of neighbours", x["pass"]["robust_to_rc_changes"])
+            add(
+                "firing patterns: same label with each R, C at x0.8 / x1.25",
+                f"worst circuit {x['min_robust_fraction']:.0%}",
+                ">= 75% of neighbours",
+                x["pass"]["robust_to_rc_changes"],
+            )
     if "afferent" in m:
         x = m["afferent"]
-        add("afferent nerve rate vs pressure", f"rising R² {x['rising_r2_linear']:.3f}, peak at {x['peak_pressure_Pa'] / 1e3:.0f} kPa, drop {x['drop_after_peak']:.0%}",
-            "quasi-linear, then falls (Zhang 2020)", x["pass"]["quasi_linear_rise"] and x["pass"]["falls_at_excess"])
+        add(
+            "afferent nerve rate vs pressure",
+            f"rising R² {x['rising_r2_linear']:.3f}, peak at {x['peak_pressure_Pa'] / 1e3:.0f} kPa, drop {x['drop_after_peak']:.0%}",
+            "quasi-linear, then falls (Zhang 2020)",
+            x["pass"]["quasi_linear_rise"] and x["pass"]["falls_at_excess"],
+        )
     if "fit" in m:
         x = m["fit"]
         for n in x["true"]:
-            add(f"gradient fit {n}", f"{x['recovered'][n]:.4g} (true {x['true'][n]:.4g}, err {x['rel_err'][n]:.2%})", "within 5%", x["pass"][n])
+            add(
+                f"gradient fit {n}",
+                f"{x['recovered'][n]:.4g} (true {x['true'][n]:.4g}, err {x['rel_err'][n]:.2%})",
+                "within 5%",
+                x["pass"][n],
+            )
     quick = " (quick mode)" if m.get("quick") else ""
-    return (f"# Mott (NbOx) neurons{quick}\n\n| item | measured | published / target | ok? |\n|---|---|---|---|\n"
-            + "\n".join(rows) + "\n")
+    return (
+        f"# Mott (NbOx) neurons{quick}\n\n| item | measured | published / target | ok? |\n|---|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n"
+    )
 
 
 def main(argv=None):

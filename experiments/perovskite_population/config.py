@@ -30,8 +30,14 @@ FIRING = dict(n_neurons=400, n_pulses=100, quick_neurons=60, quick_pulses=60)
 POPULATION = dict(n_neurons=100, n_pulses=10)
 FIG3D = dict(max_size=100, n_sims=1000, quick_sims=300)
 RESONANCE = dict(
-    amplitude=0.40, width=5e-3, period=30e-3, n_pulses=60, n_neurons=100,
+    amplitude=0.40,
+    width=5e-3,
+    period=30e-3,
+    n_pulses=60,
+    n_neurons=100,
     noise=(0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4),
-    quick_noise=(0.0, 0.04, 0.08, 0.12, 0.2, 0.3, 0.4), sizes=(1, 10, 100), t_condition=6.0,
+    quick_noise=(0.0, 0.04, 0.08, 0.12, 0.2, 0.3, 0.4),
+    sizes=(1, 10, 100),
+    t_condition=6.0,
 )
 DEVICE = dict(sweep_step=0.01, sweep_dwell=0.5, v_max=1.0, n_cycles=20, read_v=0.02, hold_s=10.0, n_recovery=40)

@@ -13,6 +13,7 @@ import time
 
 import jax
 
+
 jax.config.update("jax_enable_x64", True)
 
 import equinox as eqx  # noqa: E402
@@ -21,21 +22,32 @@ import jax.random as jr  # noqa: E402
 import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
 
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+
 sys.path[:0] = [os.path.dirname(__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+from _study import logger, run_study, save_figure  # noqa: E402
+
 import memjax.devices as md  # noqa: E402
 import memjax.neurons as mn  # noqa: E402
 import memjax.parallel as mp  # noqa: E402
-from _study import logger, run_study, save_figure  # noqa: E402
+
 
 log = logger("perovskite_population")
 from config import (  # noqa: E402
-    DEVICE, DT, FIG3D, FIRING, POPULATION, PROTOCOLS, PUBLISHED, RESONANCE, SEED, T_CONDITION,
+    DEVICE,
+    DT,
+    FIG3D,
+    FIRING,
+    POPULATION,
+    PROTOCOLS,
+    PUBLISHED,
+    RESONANCE,
+    SEED,
+    T_CONDITION,
 )
-
-
 
 
 def ks_exponential(x):
@@ -134,10 +146,19 @@ def exp_device(dev, out, quick, key):
     for c in range(min(n_cyc, 5)):
         axs[0].semilogy(levels, np.abs(i_pos[c]) + 1e-14, "r-", lw=0.7)
         axs[0].semilogy(-levels, np.abs(i_neg[c]) + 1e-14, "b-", lw=0.7)
-    axs[0].set(xlabel="V (V)", ylabel="|I| (A)", title=f"DC sweeps: V_th {np.nanmean(vth_pos):.2f} / {np.nanmean(vth_neg):.2f} V")
+    axs[0].set(
+        xlabel="V (V)",
+        ylabel="|I| (A)",
+        title=f"DC sweeps: V_th {np.nanmean(vth_pos):.2f} / {np.nanmean(vth_neg):.2f} V",
+    )
     axs[1].semilogy(t_read * 1e3, np.asarray(r_curves).T[:, :10], lw=0.7)
     axs[1].axhline(0.5 / float(dev.g_hrs), color="k", ls="--", lw=0.7)
-    axs[1].set(xlabel="t after bias removed (ms)", ylabel="R (Ohm)", xlim=(0, 600), title=f"recovery {np.nanmean(t_back) * 1e3:.0f} ms (max {np.nanmax(t_back) * 1e3:.0f})")
+    axs[1].set(
+        xlabel="t after bias removed (ms)",
+        ylabel="R (Ohm)",
+        xlim=(0, 600),
+        title=f"recovery {np.nanmean(t_back) * 1e3:.0f} ms (max {np.nanmax(t_back) * 1e3:.0f})",
+    )
     save_figure(fig, out, "device.png")
     return {
         "sweep_rate_V_per_s": step / cfg["sweep_dwell"],
@@ -175,12 +196,18 @@ def exp_firing(dev, out, quick, key):
 
         @jax.jit
         def measure(s0, km):
-            f = lambda s, k: mn.simulate(neuron, v, DT, key=k, bins=bins, n_bins=n_p, max_spikes=n_p + 1, state0=s, trace=True)
+            f = lambda s, k: mn.simulate(
+                neuron, v, DT, key=k, bins=bins, n_bins=n_p, max_spikes=n_p + 1, state0=s, trace=True
+            )
             return jax.vmap(f)(s0, jr.split(km, n))
 
         rec = measure(s0, km)
         counts = np.asarray(rec.counts)
-        res[name] = {"p_fire_per_pulse": float(counts.mean()), "n_spikes": int(counts.sum()), "ionic_mean": float(np.mean(np.asarray(s0.ionic)))}
+        res[name] = {
+            "p_fire_per_pulse": float(counts.mean()),
+            "n_spikes": int(counts.sum()),
+            "ionic_mean": float(np.mean(np.asarray(s0.ionic))),
+        }
         traces[name] = np.asarray(rec.trace[0])
         if name == "33Hz":
             # spikes after the first of the measurement (the first one's wait began in conditioning)
@@ -204,7 +231,10 @@ def exp_firing(dev, out, quick, key):
                 "pulses_to_fire_hist": {str(k): int(np.sum(gaps == k)) for k in range(1, 8)},
                 "frac_pulses_to_fire_1_to_3": float(np.mean((gaps >= 1) & (gaps <= 3))),
                 "energy_per_spike_mean_pJ": float(energy.mean() * 1e12),
-                "energy_per_spike_p5_p95_pJ": [float(np.percentile(energy, 5) * 1e12), float(np.percentile(energy, 95) * 1e12)],
+                "energy_per_spike_p5_p95_pJ": [
+                    float(np.percentile(energy, 5) * 1e12),
+                    float(np.percentile(energy, 95) * 1e12),
+                ],
             }
     p = {k: v["p_fire_per_pulse"] for k, v in res.items()}
     fig, axs = plt.subplots(1, 3, figsize=(13, 3.6))
@@ -212,7 +242,11 @@ def exp_firing(dev, out, quick, key):
     axs[0].hist(bt_all * 1e3, bins=bins_h * 1e3, density=True, alpha=0.7, label="memjax")
     tt = np.linspace(0, 40, 200)
     axs[0].plot(tt, np.exp(-tt / 6.9) / 6.9, "k-", label="Exp(6.9 ms)")
-    axs[0].set(xlabel="time under bias before spike (ms)", ylabel="density", title=f"33 Hz: mean {rec33['mean_bias_time_s'] * 1e3:.2f} ms, CV {rec33['cv_bias_time']:.2f}")
+    axs[0].set(
+        xlabel="time under bias before spike (ms)",
+        ylabel="density",
+        title=f"33 Hz: mean {rec33['mean_bias_time_s'] * 1e3:.2f} ms, CV {rec33['cv_bias_time']:.2f}",
+    )
     axs[0].legend(fontsize=8)
     t_tr = np.arange(len(traces["33Hz"])) * DT * 1e3
     axs[1].plot(t_tr, traces["33Hz"], lw=0.7)
@@ -258,8 +292,14 @@ def exp_population(dev, out, quick, key):
 
     @jax.jit
     def run(s0, ks, kd):
-        sto = jax.vmap(lambda s, k: mn.simulate(mn.PerovskiteNeuron(dev), v, DT, key=k, bins=steps, n_bins=len(v), record_spikes=False, state0=s))(s0, jr.split(ks, n))
-        det = jax.vmap(lambda k: mn.simulate(det_neuron(dev), v, DT, key=k, bins=steps, n_bins=len(v), record_spikes=False))(jr.split(kd, n))
+        sto = jax.vmap(
+            lambda s, k: mn.simulate(
+                mn.PerovskiteNeuron(dev), v, DT, key=k, bins=steps, n_bins=len(v), record_spikes=False, state0=s
+            )
+        )(s0, jr.split(ks, n))
+        det = jax.vmap(
+            lambda k: mn.simulate(det_neuron(dev), v, DT, key=k, bins=steps, n_bins=len(v), record_spikes=False)
+        )(jr.split(kd, n))
         return sto.counts, det.counts
 
     c_sto, c_det = map(np.asarray, run(s0, ks, kd))
@@ -305,7 +345,9 @@ def fig3d_sweep(dev, n_sims, max_size, key, pool):
             k_pick, k_run = jr.split(k)
             # each neuron starts from a random member of the pool of conditioned states
             s0 = jax.tree_util.tree_map(lambda x: x[jr.randint(k_pick, (max_size,), 0, n_pool)], pool)
-            f = lambda kk, s: mn.simulate(sto_neuron, v, DT, key=kk, bins=bins, n_bins=n_p, record_spikes=False, state0=s).counts
+            f = lambda kk, s: (
+                mn.simulate(sto_neuron, v, DT, key=kk, bins=bins, n_bins=n_p, record_spikes=False, state0=s).counts
+            )
             return jax.vmap(f)(jr.split(k_run, max_size), s0)
 
         c_sto = jax.vmap(one_sim)(keys)  # (sims, neurons, pulses)
@@ -368,7 +410,12 @@ def exp_fig3d(dev, out, quick, key):
         ax.plot(sizes, het["error_mean"], "--", color="tab:green", label="stochastic, heterogeneous")
     if crossing:
         ax.axvline(crossing, color="k", ls=":", lw=0.8)
-    ax.set(xscale="log", xlabel="population size", ylabel="representation error (pulses)", title=f"Fig. 3d ({n_sims} simulations/point): crossing at {crossing}")
+    ax.set(
+        xscale="log",
+        xlabel="population size",
+        ylabel="representation error (pulses)",
+        title=f"Fig. 3d ({n_sims} simulations/point): crossing at {crossing}",
+    )
     ax.legend()
     save_figure(fig, out, "fig3d.png")
     lo, hi = PUBLISHED["crossing_accept"]
@@ -415,7 +462,11 @@ def exp_resonance(dev, out, quick, key):
     def run(sigma, k):
         kc, km = jr.split(k)
         s0 = jax.vmap(lambda kk: mn.condition(neuron, v_c, DT, key=kk, noise_std=sigma))(jr.split(kc, n))
-        rec = jax.vmap(lambda s, kk: mn.simulate(neuron, v, DT, key=kk, bins=bins, n_bins=2 * n_p, record_spikes=False, noise_std=sigma, state0=s))(s0, jr.split(km, n))
+        rec = jax.vmap(
+            lambda s, kk: mn.simulate(
+                neuron, v, DT, key=kk, bins=bins, n_bins=2 * n_p, record_spikes=False, noise_std=sigma, state0=s
+            )
+        )(s0, jr.split(km, n))
         return rec.counts  # (n, 2 n_p)
 
     counts = np.stack([np.asarray(run(s, jr.fold_in(key, i))) for i, s in enumerate(noise)])  # (noise, n, 2n_p)
@@ -426,7 +477,11 @@ def exp_resonance(dev, out, quick, key):
         diff = on.mean(1) - off.mean(1)
         sd = np.sqrt(0.5 * (on.var(1) + off.var(1)))
         dprime = np.where(sd > 0, diff / np.where(sd > 0, sd, 1.0), 0.0)
-        res[str(size)] = {"dprime": dprime.tolist(), "rate_on": (on.mean(1) / size).tolist(), "rate_off": (off.mean(1) / size).tolist()}
+        res[str(size)] = {
+            "dprime": dprime.tolist(),
+            "rate_on": (on.mean(1) / size).tolist(),
+            "rate_off": (off.mean(1) / size).tolist(),
+        }
     fig, axs = plt.subplots(1, 2, figsize=(10, 3.8))
     sig = np.asarray(noise)
     for size in cfg["sizes"]:
@@ -442,7 +497,11 @@ def exp_resonance(dev, out, quick, key):
     for size in cfg["sizes"]:
         d = np.asarray(res[str(size)]["dprime"])
         i = int(np.argmax(d))
-        peaks[str(size)] = {"sigma_peak_V": float(sig[i]), "dprime_peak": float(d[i]), "interior": bool(0 < i < len(d) - 1 and d[0] < d[i] and d[-1] < d[i])}
+        peaks[str(size)] = {
+            "sigma_peak_V": float(sig[i]),
+            "dprime_peak": float(d[i]),
+            "interior": bool(0 < i < len(d) - 1 and d[0] < d[i] and d[-1] < d[i]),
+        }
     return {
         "noise_V": sig.tolist(),
         "sizes": list(cfg["sizes"]),
@@ -450,7 +509,9 @@ def exp_resonance(dev, out, quick, key):
         "peaks": peaks,
         "pass": {
             "peak_at_intermediate_noise_all_sizes": all(v["interior"] for v in peaks.values()),
-            "larger_population_higher_peak": bool(peaks[str(cfg["sizes"][-1])]["dprime_peak"] > peaks[str(cfg["sizes"][0])]["dprime_peak"]),
+            "larger_population_higher_peak": bool(
+                peaks[str(cfg["sizes"][-1])]["dprime_peak"] > peaks[str(cfg["sizes"][0])]["dprime_peak"]
+            ),
         },
     }
 
@@ -468,44 +529,124 @@ def summary_md(m):
         x = m["device"]
         add("HRS at 0.1 V (Ohm)", f"{x['r_hrs_0p1V_ohm']:.3g}", "~1e9", x["pass"]["hrs"])
         add("LRS at 1 V, DC sweep (Ohm)", f"{x['r_lrs_ohm']:.3g}", "~1e5", x["pass"]["lrs"])
-        add(f"threshold (V), +/- sweep at {x['sweep_rate_V_per_s']:.3g} V/s", f"{x['v_th_pos_mean']:.2f} / {x['v_th_neg_mean']:.2f}", "~0.3, symmetric", x["pass"]["v_th"] and x["pass"]["symmetric"])
-        add(f"back to HRS after bias removal ({x['n_recovery']} devices)", f"{x['recovery_mean_s'] * 1e3:.0f} ms (max {x['recovery_max_s'] * 1e3:.0f})", "~125 ms, max < 500 ms", x["pass"]["recovery_mean"] and x["pass"]["recovery_max"])
+        add(
+            f"threshold (V), +/- sweep at {x['sweep_rate_V_per_s']:.3g} V/s",
+            f"{x['v_th_pos_mean']:.2f} / {x['v_th_neg_mean']:.2f}",
+            "~0.3, symmetric",
+            x["pass"]["v_th"] and x["pass"]["symmetric"],
+        )
+        add(
+            f"back to HRS after bias removal ({x['n_recovery']} devices)",
+            f"{x['recovery_mean_s'] * 1e3:.0f} ms (max {x['recovery_max_s'] * 1e3:.0f})",
+            "~125 ms, max < 500 ms",
+            x["pass"]["recovery_mean"] and x["pass"]["recovery_max"],
+        )
     if "firing" in m:
         x = m["firing"]
         w = x["wait_33Hz"]
         p = {k: v["p_fire_per_pulse"] for k, v in x["protocols"].items()}
-        add("mean time under bias before spike, 33 Hz (ms)", f"{w['mean_bias_time_s'] * 1e3:.2f}", "6.9 ± 10%", x["pass"]["mean_bias_time_10pct"])
-        add("waiting-time CV / KS distance to exponential", f"{w['cv_bias_time']:.2f} / {w['ks_distance']:.3f} (p={w['ks_p_value']:.2g}, n={w['n_waits']})", "exponential (CV 1)", x["pass"]["exponential_cv_within_0.1_of_1"])
-        add("spikes after 1-3 pulses (33 Hz)", f"{w['frac_pulses_to_fire_1_to_3']:.0%}", "1 to 3 pulses", x["pass"]["fires_after_1_to_3_pulses_mostly"])
-        add("P(fire)/pulse 33 Hz vs 50 Hz", f"{p['33Hz']:.2f} vs {p['50Hz']:.2f}", "50 Hz higher", x["pass"]["50Hz_gt_33Hz"])
+        add(
+            "mean time under bias before spike, 33 Hz (ms)",
+            f"{w['mean_bias_time_s'] * 1e3:.2f}",
+            "6.9 ± 10%",
+            x["pass"]["mean_bias_time_10pct"],
+        )
+        add(
+            "waiting-time CV / KS distance to exponential",
+            f"{w['cv_bias_time']:.2f} / {w['ks_distance']:.3f} (p={w['ks_p_value']:.2g}, n={w['n_waits']})",
+            "exponential (CV 1)",
+            x["pass"]["exponential_cv_within_0.1_of_1"],
+        )
+        add(
+            "spikes after 1-3 pulses (33 Hz)",
+            f"{w['frac_pulses_to_fire_1_to_3']:.0%}",
+            "1 to 3 pulses",
+            x["pass"]["fires_after_1_to_3_pulses_mostly"],
+        )
+        add(
+            "P(fire)/pulse 33 Hz vs 50 Hz",
+            f"{p['33Hz']:.2f} vs {p['50Hz']:.2f}",
+            "50 Hz higher",
+            x["pass"]["50Hz_gt_33Hz"],
+        )
         add("P(fire)/pulse 20 Hz", f"{p['20Hz']:.3f}", "< 0.05 (no firing)", x["pass"]["20Hz_below_5pct"])
         add("P(fire)/pulse 0.40 V", f"{p['amp_0.40V']:.3f}", "no firing", x["pass"]["0.40V_no_firing"])
-        add("P(fire)/pulse 7.5 ms pulses", f"{p['width_7.5ms']:.2f}", "nearly every pulse (>= 0.85)", x["pass"]["7.5ms_nearly_every_pulse"])
+        add(
+            "P(fire)/pulse 7.5 ms pulses",
+            f"{p['width_7.5ms']:.2f}",
+            "nearly every pulse (>= 0.85)",
+            x["pass"]["7.5ms_nearly_every_pulse"],
+        )
         add("P(fire)/pulse 2 ms pulses", f"{p['width_2ms']:.3f}", "no firing", x["pass"]["2ms_no_firing"])
-        add("energy per spike 1/2 C V^2 (pJ)", f"{w['energy_per_spike_mean_pJ']:.1f}", "20-60", x["pass"]["energy_20_60pJ"])
+        add(
+            "energy per spike 1/2 C V^2 (pJ)",
+            f"{w['energy_per_spike_mean_pJ']:.1f}",
+            "20-60",
+            x["pass"]["energy_20_60pJ"],
+        )
     if "population" in m:
         x = m["population"]
-        add("deterministic code (Fig. 3c)", ", ".join(str(int(c)) for c in x["code_deterministic"]), "steps every 2nd pulse", x["pass"]["deterministic_steps_every_second_pulse"])
-        add("stochastic code (Fig. 3c)", ", ".join(str(int(c)) for c in x["code_stochastic"]), "rises gradually", x["pass"]["stochastic_rises_every_pulse"])
+        add(
+            "deterministic code (Fig. 3c)",
+            ", ".join(str(int(c)) for c in x["code_deterministic"]),
+            "steps every 2nd pulse",
+            x["pass"]["deterministic_steps_every_second_pulse"],
+        )
+        add(
+            "stochastic code (Fig. 3c)",
+            ", ".join(str(int(c)) for c in x["code_stochastic"]),
+            "rises gradually",
+            x["pass"]["stochastic_rises_every_pulse"],
+        )
     if "fig3d" in m:
         x = m["fig3d"]
-        add(f"Fig. 3d crossing size ({x['n_sims']} sims/point)", x["crossing_size"], "~11 (8-15)", x["pass"]["crossing_8_to_15"])
-        add("Fig. 3d deterministic flat / stochastic falls", f"{x['error_deterministic_mean'][0]:.2f} flat / {x['error_stochastic_mean'][0]:.2f} -> {x['error_stochastic_mean'][-1]:.2f}", "flat / falling", x["pass"]["deterministic_flat"] and x["pass"]["stochastic_falls"])
+        add(
+            f"Fig. 3d crossing size ({x['n_sims']} sims/point)",
+            x["crossing_size"],
+            "~11 (8-15)",
+            x["pass"]["crossing_8_to_15"],
+        )
+        add(
+            "Fig. 3d deterministic flat / stochastic falls",
+            f"{x['error_deterministic_mean'][0]:.2f} flat / {x['error_stochastic_mean'][0]:.2f} -> {x['error_stochastic_mean'][-1]:.2f}",
+            "flat / falling",
+            x["pass"]["deterministic_flat"] and x["pass"]["stochastic_falls"],
+        )
         if x.get("heterogeneous"):
-            add("Fig. 3d crossing, heterogeneous populations (beyond the paper)", x["heterogeneous"]["crossing_size"], "-", True)
+            add(
+                "Fig. 3d crossing, heterogeneous populations (beyond the paper)",
+                x["heterogeneous"]["crossing_size"],
+                "-",
+                True,
+            )
         add("Fig. 3d sweep wall time, one jit call (s)", f"{x['wall_s_compile_and_run']:.1f}", "-", True)
     if "resonance" in m:
         x = m["resonance"]
         pk = ", ".join(f"N={k}: σ={v['sigma_peak_V']:.2f} V, d'={v['dprime_peak']:.2f}" for k, v in x["peaks"].items())
-        add("stochastic resonance peak", pk, "interior peak for every N", x["pass"]["peak_at_intermediate_noise_all_sizes"])
-    return ("# Stochastic perovskite neurons: memjax vs de Boer & Ehrler (2025)\n\n"
-            + ("(quick mode)\n\n" if m.get("quick") else "")
-            + "| item | memjax | published / target | ok |\n|---|---|---|---|\n" + "\n".join(rows) + "\n")
+        add(
+            "stochastic resonance peak",
+            pk,
+            "interior peak for every N",
+            x["pass"]["peak_at_intermediate_noise_all_sizes"],
+        )
+    return (
+        "# Stochastic perovskite neurons: memjax vs de Boer & Ehrler (2025)\n\n"
+        + ("(quick mode)\n\n" if m.get("quick") else "")
+        + "| item | memjax | published / target | ok |\n|---|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n"
+    )
 
 
 def main(argv=None):
     dev = md.mapbi3_deboer2025()
-    fns = {"device": exp_device, "firing": exp_firing, "population": exp_population, "fig3d": exp_fig3d, "resonance": exp_resonance}
+    fns = {
+        "device": exp_device,
+        "firing": exp_firing,
+        "population": exp_population,
+        "fig3d": exp_fig3d,
+        "resonance": exp_resonance,
+    }
     keys = dict(zip(fns, jr.split(jr.key(SEED), len(fns))))
     experiments = {name: (lambda a, fn=fn, k=keys[name]: fn(dev, a.out, a.quick, k)) for name, fn in fns.items()}
     return run_study("perovskite_population", __doc__, experiments, summary_md, argv=argv)

@@ -18,6 +18,10 @@ TOLERANCE = {"v_th": 0.15, "v_hold": 0.15, "f_ends": 0.20, "energy_factor": 2.0}
 
 IV = dict(v_max=0.3, step=0.005, dwell=0.02, compliance=10e-6)  # 0.25 V/s staircase
 VARIABILITY = dict(n_devices=30, n_cycles=10, step=0.001, dwell=0.004, sigma_d2d=0.047, sigma_c2c=0.0225)
-LIF = dict(capacitance=47e-9, resistance=1e6, amplitude=2.0, gap=200e-6, widths=(200e-6, 400e-6, 500e-6, 600e-6), n_pulses=100)
-OSC = dict(capacitance=47e-9, resistance=1e6, amplitudes=tuple(round(0.5 + 0.1 * k, 2) for k in range(16)), duration=0.1)
+LIF = dict(
+    capacitance=47e-9, resistance=1e6, amplitude=2.0, gap=200e-6, widths=(200e-6, 400e-6, 500e-6, 600e-6), n_pulses=100
+)
+OSC = dict(
+    capacitance=47e-9, resistance=1e6, amplitudes=tuple(round(0.5 + 0.1 * k, 2) for k in range(16)), duration=0.1
+)
 SEED = 0

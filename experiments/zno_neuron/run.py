@@ -11,6 +11,7 @@ import time
 
 import jax
 
+
 jax.config.update("jax_enable_x64", True)  # stiff solves and gradient checks
 
 import equinox as eqx  # noqa: E402
@@ -20,17 +21,20 @@ import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+
 sys.path[:0] = [os.path.dirname(__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
-import memjax.circuits as mc  # noqa: E402
-import memjax.devices as md  # noqa: E402
 from _study import logger, run_study, save_figure  # noqa: E402
 from config import IV, LIF, OSC, PUBLISHED, SEED, TOLERANCE, VARIABILITY  # noqa: E402
 
-log = logger("zno_neuron")
+import memjax.circuits as mc  # noqa: E402
+import memjax.devices as md  # noqa: E402
 
+
+log = logger("zno_neuron")
 
 
 def staircase(v_max, step):
@@ -45,7 +49,6 @@ def thresholds(v, i, i_on=1e-6):
     vth = np.where((up > i_on).any(), v[:n][np.argmax(up > i_on)], np.nan)
     vh = np.where((dn < i_on).any(), v[n - 1 :][np.argmax(dn < i_on)], np.nan)
     return float(vth), float(vh)
-
 
 
 def within(measured, target, rel):
@@ -168,8 +171,13 @@ def exp_lif(dev, out, quick):
     def run(width):
         drive = mc.PulseTrain(cfg["amplitude"], width, width + cfg["gap"], n_p)
         sol = mc.simulate(
-            neuron(dev, drive, cfg["capacitance"], cfg["resistance"]), 0.0, t_end, ts=ts,
-            save_fn=lambda t, y: (y.v[0], y.devices[0].gap), max_steps=400_000, throw=False,
+            neuron(dev, drive, cfg["capacitance"], cfg["resistance"]),
+            0.0,
+            t_end,
+            ts=ts,
+            save_fn=lambda t, y: (y.v[0], y.devices[0].gap),
+            max_steps=400_000,
+            throw=False,
         )
         return sol.ys, sol.result._value
 
@@ -202,14 +210,14 @@ def exp_lif(dev, out, quick):
     ax.legend(fontsize=8)
     save_figure(fig, out, "lif_pulses_to_fire.png")
     monotone = bool(np.all(np.diff(mean_all) < 0))
-    first_more = bool(all(f > l for f, l in zip(first, later_mean) if np.isfinite(l)))
+    first_more = bool(all(f > m for f, m in zip(first, later_mean) if np.isfinite(m)))
     return {
         "rows": rows,
         "mean_pulses_to_fire": mean_all,
         "first_spike_pulses": first,
         "later_spike_pulses_mean": later_mean,
         "later_spike_pulses_std": later_std,
-        "first_minus_later": [float(f - l) if np.isfinite(l) else None for f, l in zip(first, later_mean)],
+        "first_minus_later": [float(f - m) if np.isfinite(m) else None for f, m in zip(first, later_mean)],
         "solver_ok": bool(np.all(np.asarray(res) == 0)),
         "pass": {"monotone_decreasing": monotone, "first_needs_more": first_more},
     }
@@ -253,7 +261,9 @@ def exp_oscillator(dev, out, quick):
     axs[0].set(xlabel="t (ms)", ylabel="V_C (V)", title="oscillation neuron")
     axs[0].legend(fontsize=8)
     axs[1].plot(a, f, "o-", label="memjax")
-    axs[1].plot([0.5, 0.8, 2.0], [PUBLISHED["f_0p5"], PUBLISHED["f_0p8"], PUBLISHED["f_2p0"]], "ks", label="Wang et al.")
+    axs[1].plot(
+        [0.5, 0.8, 2.0], [PUBLISHED["f_0p5"], PUBLISHED["f_0p8"], PUBLISHED["f_2p0"]], "ks", label="Wang et al."
+    )
     axs[1].set(xlabel="input (V)", ylabel="frequency (Hz)", title=f"fit {slope:.0f} Hz/V, R²={r2:.3f}")
     axs[1].legend(fontsize=8)
     save_figure(fig, out, "oscillator.png")
@@ -273,7 +283,9 @@ def exp_oscillator(dev, out, quick):
             "f_2p0": within(f[k20], PUBLISHED["f_2p0"], TOLERANCE["f_ends"]),
             "f_0p8_both_pulses": within(f[k08], PUBLISHED["f_0p8"], 0.2) and within(f50[0], PUBLISHED["f_0p8"], 0.2),
             "monotone": bool(np.all(np.diff(f) > 0)),
-            "energy": 1 / TOLERANCE["energy_factor"] <= e_spike / PUBLISHED["energy_per_spike_0p5"] <= TOLERANCE["energy_factor"],
+            "energy": 1 / TOLERANCE["energy_factor"]
+            <= e_spike / PUBLISHED["energy_per_spike_0p5"]
+            <= TOLERANCE["energy_factor"],
         },
     }
 
@@ -315,7 +327,12 @@ def exp_gradients(dev, out, quick):
             fd = float((fp - fm) / (2 * h))
         except Exception as e:  # a perturbed solve failed: recorded, not hidden
             log(f"  finite difference for {name} failed: {str(e).splitlines()[0]}")
-            rows[name] = {"autodiff": float(get(grads)), "finite_diff": None, "rel_err": None, "error": str(e).splitlines()[0]}
+            rows[name] = {
+                "autodiff": float(get(grads)),
+                "finite_diff": None,
+                "rel_err": None,
+                "error": str(e).splitlines()[0],
+            }
             continue
         ad = float(get(grads))
         rows[name] = {"autodiff": ad, "finite_diff": fd, "rel_err": abs(ad - fd) / max(abs(fd), 1e-300)}
@@ -324,7 +341,9 @@ def exp_gradients(dev, out, quick):
     # optax: tune hop_length (log-parameterised, stays > 0) until f(0.8 V) hits a target.
     target = 65.0
     n_iter = 40
-    loss_fn = lambda log_a: (frequency((c, r, eqx.tree_at(lambda d: d.hop_length, dev, jnp.exp(log_a)))) / target - 1) ** 2
+    loss_fn = lambda log_a: (
+        (frequency((c, r, eqx.tree_at(lambda d: d.hop_length, dev, jnp.exp(log_a)))) / target - 1) ** 2
+    )
     step_fn = eqx.filter_jit(eqx.filter_value_and_grad(loss_fn))
     # Adam on log(hop_length) with a halving step (1e-2 -> 5e-3 after 10 steps ...): the first
     # steps move fast, later ones settle instead of oscillating about the target.
@@ -364,7 +383,11 @@ def exp_gradients(dev, out, quick):
             "grad_rtol_1e-3": all(v["rel_err"] is not None and v["rel_err"] <= 1e-3 for v in rows.values()),
             "grad_rtol_1e-3_C_R_two_device_params": sum(
                 v["rel_err"] is not None and v["rel_err"] <= 1e-3 for v in rows.values()
-            ) >= 4 and all(rows[k]["rel_err"] is not None and rows[k]["rel_err"] <= 1e-3 for k in ("capacitance", "resistance")),
+            )
+            >= 4
+            and all(
+                rows[k]["rel_err"] is not None and rows[k]["rel_err"] <= 1e-3 for k in ("capacitance", "resistance")
+            ),
             "tuning_converged": abs(f_final / target - 1) < 1e-3,
         },
     }
@@ -381,7 +404,9 @@ def exp_scaling(dev, out, quick, key):
         def one(d):
             circ = neuron(d, mc.Constant(1.0), OSC["capacitance"], OSC["resistance"])
             ts = jnp.linspace(0.0, duration, 2001)
-            sol = mc.simulate(circ, 0.0, duration, ts=ts, save_fn=lambda t, y: y.devices[0].gap, max_steps=50_000, throw=False)
+            sol = mc.simulate(
+                circ, 0.0, duration, ts=ts, save_fn=lambda t, y: y.devices[0].gap, max_steps=50_000, throw=False
+            )
             return mc.spike_count(sol.ys, (d.thickness + d.gap_min) / 2), sol.result._value
 
         return jax.vmap(one)(devices)
@@ -395,7 +420,11 @@ def exp_scaling(dev, out, quick, key):
     counts = np.asarray(counts)
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
     ax.hist(counts / duration, bins=30)
-    ax.set(xlabel="frequency (Hz) at 1 V", ylabel="circuits", title=f"{n} oscillators, {t_run:.1f} s on {jax.default_backend()}")
+    ax.set(
+        xlabel="frequency (Hz) at 1 V",
+        ylabel="circuits",
+        title=f"{n} oscillators, {t_run:.1f} s on {jax.default_backend()}",
+    )
     save_figure(fig, out, "population.png")
     return {
         "n_circuits": n,
@@ -418,7 +447,9 @@ def summary_md(m):
     rows = []
 
     def add(name, meas, pub, ok, fmt="{:.3g}"):
-        rows.append(f"| {name} | {fmt.format(meas) if isinstance(meas, (int, float)) else meas} | {pub} | {'yes' if ok else 'NO'} |")
+        rows.append(
+            f"| {name} | {fmt.format(meas) if isinstance(meas, (int, float)) else meas} | {pub} | {'yes' if ok else 'NO'} |"
+        )
 
     if "iv" in m:
         x = m["iv"]
@@ -433,23 +464,55 @@ def summary_md(m):
         add("V_th c2c C_v", x["v_th_cv_c2c"], "2.25%", x["pass"]["cv_c2c"], "{:.2%}")
     if "lif" in m:
         x = m["lif"]
-        add("LIF pulses to fire (200/400/500/600 µs)", ", ".join(f"{v:.1f}" for v in x["mean_pulses_to_fire"]), "falls with width", x["pass"]["monotone_decreasing"], "{}")
-        add("first vs later spikes", ", ".join(f"{a}/{b:.1f}" for a, b in zip(x["first_spike_pulses"], x["later_spike_pulses_mean"])), "first > later", x["pass"]["first_needs_more"], "{}")
+        add(
+            "LIF pulses to fire (200/400/500/600 µs)",
+            ", ".join(f"{v:.1f}" for v in x["mean_pulses_to_fire"]),
+            "falls with width",
+            x["pass"]["monotone_decreasing"],
+            "{}",
+        )
+        add(
+            "first vs later spikes",
+            ", ".join(f"{a}/{b:.1f}" for a, b in zip(x["first_spike_pulses"], x["later_spike_pulses_mean"])),
+            "first > later",
+            x["pass"]["first_needs_more"],
+            "{}",
+        )
     if "oscillator" in m:
         x = m["oscillator"]
         add("f at 0.5 V (Hz)", x["f_0p5"], "38 ± 20%", x["pass"]["f_0p5"])
         add("f at 2.0 V (Hz)", x["f_2p0"], "176 ± 20%", x["pass"]["f_2p0"])
-        add("f at 0.8 V, 100/50 ms (Hz)", f"{x['f_0p8_100ms']:.1f}/{x['f_0p8_50ms']:.1f}", "73/73", x["pass"]["f_0p8_both_pulses"], "{}")
+        add(
+            "f at 0.8 V, 100/50 ms (Hz)",
+            f"{x['f_0p8_100ms']:.1f}/{x['f_0p8_50ms']:.1f}",
+            "73/73",
+            x["pass"]["f_0p8_both_pulses"],
+            "{}",
+        )
         add("energy/spike at 0.5 V (J)", x["energy_per_spike_0p5_J"], "1.442e-9 (x2)", x["pass"]["energy"])
     if "gradients" in m:
         x = m["gradients"]
         for k, v in x["gradients"].items():
-            add(f"df/d{k}: AD vs FD rel. err.", v["rel_err"] if v["rel_err"] is not None else "FD solve failed", "<= 1e-3", v["rel_err"] is not None and v["rel_err"] <= 1e-3)
-        add("optax tuning final f (Hz)", x["tuning"]["final_Hz"], f"{x['tuning']['target_Hz']}", x["pass"]["tuning_converged"])
+            add(
+                f"df/d{k}: AD vs FD rel. err.",
+                v["rel_err"] if v["rel_err"] is not None else "FD solve failed",
+                "<= 1e-3",
+                v["rel_err"] is not None and v["rel_err"] <= 1e-3,
+            )
+        add(
+            "optax tuning final f (Hz)",
+            x["tuning"]["final_Hz"],
+            f"{x['tuning']['target_Hz']}",
+            x["pass"]["tuning_converged"],
+        )
     if "scaling" in m:
         x = m["scaling"]
         add(f"{x['n_circuits']} oscillators, wall (s, {x['backend']})", x["wall_s_run"], "-", x["all_solves_ok"])
-    return "# ZnO diffusive-memristor neuron: memjax vs L. Wang et al.\n\n| figure | memjax | published | within tolerance |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    return (
+        "# ZnO diffusive-memristor neuron: memjax vs L. Wang et al.\n\n| figure | memjax | published | within tolerance |\n|---|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n"
+    )
 
 
 def main(argv=None):

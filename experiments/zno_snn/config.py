@@ -7,8 +7,14 @@ SEED = 0
 MAIN = dict(n_train=60_000, n_test=10_000, n_steps=50, dt=2e-3, batch_size=100, epochs=50)
 QUICK = dict(n_train=2_000, n_test=500, n_steps=50, dt=2e-3, batch_size=50, epochs=2)
 CODESIGN = {
-    "quick": dict(n_train=1_000, n_test=500, n_steps=30, dt=2e-3, batch_size=50, epochs=2,
-                  energy_weights=(0.0, 1e-3)),
-    "full": dict(n_train=5_000, n_test=2_000, n_steps=50, dt=2e-3, batch_size=100, epochs=3,
-                 energy_weights=(0.0, 1e-4, 3e-4, 1e-3, 3e-3)),
+    "quick": dict(n_train=1_000, n_test=500, n_steps=30, dt=2e-3, batch_size=50, epochs=2, energy_weights=(0.0, 1e-3)),
+    "full": dict(
+        n_train=5_000,
+        n_test=2_000,
+        n_steps=50,
+        dt=2e-3,
+        batch_size=100,
+        epochs=3,
+        energy_weights=(0.0, 1e-4, 3e-4, 1e-3, 3e-3),
+    ),
 }

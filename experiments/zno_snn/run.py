@@ -27,6 +27,7 @@ import time
 
 import jax
 
+
 jax.config.update("jax_enable_x64", True)  # the gradient check and the ODE solves; training is float32
 
 import equinox as eqx  # noqa: E402
@@ -35,16 +36,20 @@ import jax.random as jr  # noqa: E402
 import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
 
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+
 sys.path[:0] = [os.path.dirname(__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+from _study import logger, save_figure, write_metrics  # noqa: E402
+from config import CODESIGN, MAIN, PUBLISHED, QUICK, SEED  # noqa: E402
+
 import memjax.data as mdata  # noqa: E402
 import memjax.devices as md  # noqa: E402
 import memjax.networks as mn  # noqa: E402
 import memjax.neurons as mneu  # noqa: E402
-from _study import logger, save_figure, write_metrics  # noqa: E402
-from config import CODESIGN, MAIN, PUBLISHED, QUICK, SEED  # noqa: E402
+
 
 log = logger("zno_snn")
 
@@ -52,8 +57,6 @@ log = logger("zno_snn")
 # dP/de_drift of the previous encoder model (table at 0.40 eV + quasi-static charging-time
 # correction) vs the diffrax FD, same points: for the record in summary.md.
 SENSITIVITY_BEFORE = "5.9-16.5%, 20 points"
-
-
 
 
 def load(n_train, n_test):
@@ -73,38 +76,69 @@ def exp_check(out, quick):
     # (central differences of forward solves, h = 1e-4 eV).
     h_e = 1e-4
     e_values = (0.4, 0.373) if quick else (0.4, 0.36, 0.44, 0.365, 0.3833, 0.4033, 0.4275, 0.4391)
-    model_pe = lambda e: mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=e)).period_and_energy(jnp.asarray(volts))
+    model_pe = lambda e: mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=e)).period_and_energy(
+        jnp.asarray(volts)
+    )
     jac_model = jax.jit(jax.jacfwd(model_pe))
     for e_drift in e_values:
         dev = md.zno_wang2022(e_drift=e_drift)
         per_ode, en_ode = (np.asarray(a) for a in mneu.encoder_table(volts, dev))
         per_m, en_m = (np.asarray(a) for a in model_pe(jnp.asarray(e_drift)))
         for v, po, pm, eo, em in zip(volts, per_ode, per_m, en_ode, en_m):
-            rows.append({"e_drift_eV": e_drift, "V": v, "f_ode_Hz": 1 / po, "f_model_Hz": 1 / pm,
-                         "f_rel_err": abs(pm / po - 1), "E_ode_J": eo, "E_model_J": em, "E_rel_err": abs(em / eo - 1)})
-            log(f"  e_drift {e_drift} V {v}: f ODE {1 / po:.2f} Hz model {1 / pm:.2f} Hz; E ODE {eo:.3e} model {em:.3e}")
+            rows.append(
+                {
+                    "e_drift_eV": e_drift,
+                    "V": v,
+                    "f_ode_Hz": 1 / po,
+                    "f_model_Hz": 1 / pm,
+                    "f_rel_err": abs(pm / po - 1),
+                    "E_ode_J": eo,
+                    "E_model_J": em,
+                    "E_rel_err": abs(em / eo - 1),
+                }
+            )
+            log(
+                f"  e_drift {e_drift} V {v}: f ODE {1 / po:.2f} Hz model {1 / pm:.2f} Hz; E ODE {eo:.3e} model {em:.3e}"
+            )
         if e_drift in (0.36, 0.44):  # the bounds: one-sided ends of the table, no sensitivity row
             continue
         (p_plus, e_plus), (p_minus, e_minus) = (
-            (np.asarray(a) for a in mneu.encoder_table(volts, md.zno_wang2022(e_drift=e_drift + s * h_e))) for s in (1, -1))
+            (np.asarray(a) for a in mneu.encoder_table(volts, md.zno_wang2022(e_drift=e_drift + s * h_e)))
+            for s in (1, -1)
+        )
         dp_ode, de_ode = (p_plus - p_minus) / (2 * h_e), (e_plus - e_minus) / (2 * h_e)
         dp_m, de_m = (np.asarray(a) for a in jac_model(jnp.asarray(e_drift)))
         for v, a, b, c, d in zip(volts, dp_ode, dp_m, de_ode, de_m):
-            sens.append({"e_drift_eV": e_drift, "V": v, "dP_de_ode_s_per_eV": float(a), "dP_de_model_s_per_eV": float(b),
-                         "rel_err": float(abs(b / a - 1)), "dE_de_ode_J_per_eV": float(c), "dE_de_model_J_per_eV": float(d),
-                         "energy_rel_err": float(abs(d / c - 1))})
-            log(f"  dP/de_drift at {e_drift} eV, {v} V: diffrax FD {a:.5e}  model AD {b:.5e} s/eV (rel {abs(b / a - 1):.1e}); "
-                f"dE/de rel {abs(d / c - 1):.1e}")
+            sens.append(
+                {
+                    "e_drift_eV": e_drift,
+                    "V": v,
+                    "dP_de_ode_s_per_eV": float(a),
+                    "dP_de_model_s_per_eV": float(b),
+                    "rel_err": float(abs(b / a - 1)),
+                    "dE_de_ode_J_per_eV": float(c),
+                    "dE_de_model_J_per_eV": float(d),
+                    "energy_rel_err": float(abs(d / c - 1)),
+                }
+            )
+            log(
+                f"  dP/de_drift at {e_drift} eV, {v} V: diffrax FD {a:.5e}  model AD {b:.5e} s/eV (rel {abs(b / a - 1):.1e}); "
+                f"dE/de rel {abs(d / c - 1):.1e}"
+            )
     # A device differing in another parameter (hopping length, not co-designed for the encoder):
     # the quasi-static charging-time correction, for the record.
     other = []
-    for hop in ((9.0e-9,) if quick else (7.5e-9, 9.5e-9)):
+    for hop in (9.0e-9,) if quick else (7.5e-9, 9.5e-9):
         dev = md.zno_wang2022(hop_length=hop)
         per_ode = np.asarray(mneu.encoder_table(volts, dev)[0])
         per_m = np.asarray(mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=dev).period_and_energy(jnp.asarray(volts))[0])
         for v, po, pm in zip(volts, per_ode, per_m):
-            other.append({"hop_length_m": hop, "V": v, "f_ode_Hz": 1 / po, "f_model_Hz": 1 / pm, "f_rel_err": abs(pm / po - 1)})
-        log(f"  hop_length {hop:.2e} m: max f rel err {max(r['f_rel_err'] for r in other if r['hop_length_m'] == hop):.1e}")
+            other.append(
+                {"hop_length_m": hop, "V": v, "f_ode_Hz": 1 / po, "f_model_Hz": 1 / pm, "f_rel_err": abs(pm / po - 1)}
+            )
+        log(
+            f"  hop_length {hop:.2e} m: max f rel err {max(r['f_rel_err'] for r in other if r['hop_length_m'] == hop):.1e}"
+        )
     max_f_ref = max(r["f_rel_err"] for r in rows if r["e_drift_eV"] == 0.4)
     max_f_pert = max(r["f_rel_err"] for r in rows)
     max_e = max(r["E_rel_err"] for r in rows)
@@ -120,8 +154,13 @@ def exp_check(out, quick):
     for name in mn.BOUNDS:
         u = getattr(params, name)
         h = 1e-5
-        fd = float((f(eqx.tree_at(lambda p: getattr(p, name), params, u + h))
-                    - f(eqx.tree_at(lambda p: getattr(p, name), params, u - h))) / (2 * h))
+        fd = float(
+            (
+                f(eqx.tree_at(lambda p: getattr(p, name), params, u + h))
+                - f(eqx.tree_at(lambda p: getattr(p, name), params, u - h))
+            )
+            / (2 * h)
+        )
         ad = float(getattr(grads, name))
         grad_rows[name] = {"autodiff": ad, "finite_diff": fd, "rel_err": abs(ad - fd) / max(abs(fd), 1e-30)}
         log(f"  dL/du_{name}: AD {ad:.6e} FD {fd:.6e} rel {grad_rows[name]['rel_err']:.1e}")
@@ -137,7 +176,9 @@ def exp_check(out, quick):
         "gradients": grad_rows,
         "period_sensitivity_e_drift": sens,
         "max_sensitivity_rel_err": max(r["rel_err"] for r in sens),
-        "max_sensitivity_rel_err_off_grid": max(r["rel_err"] for r in sens if round(r["e_drift_eV"], 2) != r["e_drift_eV"]),
+        "max_sensitivity_rel_err_off_grid": max(
+            r["rel_err"] for r in sens if round(r["e_drift_eV"], 2) != r["e_drift_eV"]
+        ),
         "max_energy_sensitivity_rel_err": max(r["energy_rel_err"] for r in sens),
         "sensitivity_before_s3": SENSITIVITY_BEFORE,
         "pass": {
@@ -177,10 +218,22 @@ def figures_main(out, ev, y_test, history, prefix=""):
     im = ax.imshow(conf, cmap="Blues")
     for i in range(10):
         for j in range(10):
-            ax.text(j, i, conf[i, j], ha="center", va="center", fontsize=6,
-                    color="white" if conf[i, j] > conf.max() / 2 else "black")
-    ax.set(xlabel="predicted", ylabel="true", title=f"confusion matrix, acc {100 * ev['accuracy']:.2f}%",
-           xticks=range(10), yticks=range(10))
+            ax.text(
+                j,
+                i,
+                conf[i, j],
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if conf[i, j] > conf.max() / 2 else "black",
+            )
+    ax.set(
+        xlabel="predicted",
+        ylabel="true",
+        title=f"confusion matrix, acc {100 * ev['accuracy']:.2f}%",
+        xticks=range(10),
+        yticks=range(10),
+    )
     fig.colorbar(im)
     save_figure(fig, out, prefix + "fig5d_confusion.png")
     return mean_counts, conf
@@ -196,16 +249,32 @@ def exp_main(out, quick, epochs, metrics, write, codesign=True):
     epochs = epochs or c["epochs"]
     tag = "main" if codesign else "main_fixed"
     res = metrics.setdefault(tag, {})
-    res.update({"n_train": len(x_train), "n_test": len(x_test), "n_steps": cfg.n_steps, "dt_s": cfg.dt,
-                "batch_size": c["batch_size"], "epochs_requested": epochs, "codesign": codesign})
+    res.update(
+        {
+            "n_train": len(x_train),
+            "n_test": len(x_test),
+            "n_steps": cfg.n_steps,
+            "dt_s": cfg.dt,
+            "batch_size": c["batch_size"],
+            "epochs_requested": epochs,
+            "codesign": codesign,
+        }
+    )
 
     def on_epoch(epoch, p, record):
         ev = mn.evaluate(p, x_test, y_test, cfg)
         mean_counts, conf = figures_main(out, ev, y_test, hist_so_far + [record], "" if codesign else "fixed_")
         hist_so_far.append(record)
-        res.update({"history": hist_so_far, "final": record, "energy_parts_J": ev["energy_parts_J"],
-                    "fig5c_mean_counts": mean_counts.tolist(), "confusion": conf.tolist(),
-                    "best_test_accuracy": max(r["test_accuracy"] for r in hist_so_far)})
+        res.update(
+            {
+                "history": hist_so_far,
+                "final": record,
+                "energy_parts_J": ev["energy_parts_J"],
+                "fig5c_mean_counts": mean_counts.tolist(),
+                "confusion": conf.tolist(),
+                "best_test_accuracy": max(r["test_accuracy"] for r in hist_so_far),
+            }
+        )
         mn.save_params(os.path.join(out, f"params_{tag}.npz"), p)
         write()
 
@@ -219,15 +288,26 @@ def exp_main(out, quick, epochs, metrics, write, codesign=True):
         hist_so_far = list(meta["metadata"].get("history", []))
         log(f"  resuming after epoch {prior}")
     t0 = time.perf_counter()
-    params, history = mn.train(params, cfg, (x_train, y_train), (x_test, y_test), epochs=epochs,
-                               batch_size=c["batch_size"], codesign=codesign, ckpt_dir=ckpt_dir,
-                               on_epoch=on_epoch, key=train_key)
+    params, history = mn.train(
+        params,
+        cfg,
+        (x_train, y_train),
+        (x_test, y_test),
+        epochs=epochs,
+        batch_size=c["batch_size"],
+        codesign=codesign,
+        ckpt_dir=ckpt_dir,
+        on_epoch=on_epoch,
+        key=train_key,
+    )
     if not hist_so_far or hist_so_far[-1]["epoch"] != history[-1]["epoch"]:  # all epochs were done before
         on_epoch(history[-1]["epoch"], params, history[-1])
     best = max(r["test_accuracy"] for r in history)
     res["wall_s_this_invocation"] = time.perf_counter() - t0
-    res["pass"] = {"accuracy_target": bool(best >= PUBLISHED["accuracy"]) if not quick else None,
-                   "epochs_within_50": history[-1]["epoch"] <= 50}
+    res["pass"] = {
+        "accuracy_target": bool(best >= PUBLISHED["accuracy"]) if not quick else None,
+        "epochs_within_50": history[-1]["epoch"] <= 50,
+    }
     return res
 
 
@@ -241,14 +321,33 @@ def exp_codesign(out, quick):
     runs = [("fixed device", False, 0.0)] + [(f"co-design, lambda={w:g}", True, w) for w in c["energy_weights"]]
     rows = []
     for label, codesign, w in runs:
-        p, hist = mn.train(params0, cfg, (x_train, y_train), (x_test, y_test), epochs=c["epochs"],
-                           batch_size=c["batch_size"], codesign=codesign, energy_weight=w, progress=False, key=train_key)
+        p, hist = mn.train(
+            params0,
+            cfg,
+            (x_train, y_train),
+            (x_test, y_test),
+            epochs=c["epochs"],
+            batch_size=c["batch_size"],
+            codesign=codesign,
+            energy_weight=w,
+            progress=False,
+            key=train_key,
+        )
         ev = mn.evaluate(p, x_test, y_test, cfg)
         phys = {k: float(v) for k, v in mn.physical(p).items()}
         enc, lif = mn.build(p, cfg)
-        rows.append({"label": label, "codesign": codesign, "energy_weight": w, "accuracy": ev["accuracy"],
-                     "energy_J": ev["energy_J"], "energy_parts_J": ev["energy_parts_J"], **phys,
-                     "v_th_out_V": float(lif.thresholds()[0])})
+        rows.append(
+            {
+                "label": label,
+                "codesign": codesign,
+                "energy_weight": w,
+                "accuracy": ev["accuracy"],
+                "energy_J": ev["energy_J"],
+                "energy_parts_J": ev["energy_parts_J"],
+                **phys,
+                "v_th_out_V": float(lif.thresholds()[0]),
+            }
+        )
         log(f"  {label}: acc {ev['accuracy']:.4f}, E {ev['energy_J'] * 1e6:.3f} uJ, {phys}")
     fixed, cod = rows[0], rows[1]
     fig, ax = plt.subplots(figsize=(5, 3.6))
@@ -257,51 +356,84 @@ def exp_codesign(out, quick):
     for r in cd:
         ax.annotate(f"λ={r['energy_weight']:g}", (r["energy_J"] * 1e6, 100 * r["accuracy"]), fontsize=7)
     ax.plot([fixed["energy_J"] * 1e6], [100 * fixed["accuracy"]], "ks", label="fixed device")
-    ax.set(xlabel="energy per inference (µJ)", ylabel="test accuracy (%)",
-           title=f"trade-off ({len(x_train)} train / {len(x_test)} test, {c['epochs']} epochs)")
+    ax.set(
+        xlabel="energy per inference (µJ)",
+        ylabel="test accuracy (%)",
+        title=f"trade-off ({len(x_train)} train / {len(x_test)} test, {c['epochs']} epochs)",
+    )
     ax.legend(fontsize=8)
     save_figure(fig, out, "codesign_tradeoff.png")
     return {
-        "n_train": len(x_train), "n_test": len(x_test), "epochs": c["epochs"], "rows": rows,
-        "pass": {"codesign_not_worse_accuracy": cod["accuracy"] >= fixed["accuracy"] - 0.01,
-                 "penalty_lowers_energy": rows[-1]["energy_J"] < cod["energy_J"]},
+        "n_train": len(x_train),
+        "n_test": len(x_test),
+        "epochs": c["epochs"],
+        "rows": rows,
+        "pass": {
+            "codesign_not_worse_accuracy": cod["accuracy"] >= fixed["accuracy"] - 0.01,
+            "penalty_lowers_energy": rows[-1]["energy_J"] < cod["energy_J"],
+        },
     }
 
 
 # ---------------------------------------------------------------------------------------------
 def summary(metrics, quick):
-    lines = ["# ZnO SNN on MNIST: measured vs published", "",
-             f"Mode: {'QUICK (small subset; not the acceptance figures)' if quick else 'full'}", "",
-             "| item | measured | published / target | ok? |", "|---|---|---|---|"]
+    lines = [
+        "# ZnO SNN on MNIST: measured vs published",
+        "",
+        f"Mode: {'QUICK (small subset; not the acceptance figures)' if quick else 'full'}",
+        "",
+        "| item | measured | published / target | ok? |",
+        "|---|---|---|---|",
+    ]
     m = metrics.get("main")
     if m and "final" in m:
         best = m["best_test_accuracy"]
         k_best = max(m["history"], key=lambda r: r["test_accuracy"])["epoch"]
         first = next((r["epoch"] for r in m["history"] if r["test_accuracy"] >= PUBLISHED["accuracy"]), None)
-        lines.append(f"| test accuracy ({m['n_test']} test images, T={m['n_steps']}x{m['dt_s'] * 1e3:g} ms): best (epoch {k_best}) / "
-                     f"last (epoch {m['final']['epoch']}); target first met at epoch {first} "
-                     f"| {100 * best:.2f}% / {100 * m['final']['test_accuracy']:.2f}% | >= {100 * PUBLISHED['accuracy']:.2f}% (Fig. 5, 50 epochs) | "
-                     f"{'yes' if best >= PUBLISHED['accuracy'] else 'no'}{' (quick subset)' if quick else ''} |")
+        lines.append(
+            f"| test accuracy ({m['n_test']} test images, T={m['n_steps']}x{m['dt_s'] * 1e3:g} ms): best (epoch {k_best}) / "
+            f"last (epoch {m['final']['epoch']}); target first met at epoch {first} "
+            f"| {100 * best:.2f}% / {100 * m['final']['test_accuracy']:.2f}% | >= {100 * PUBLISHED['accuracy']:.2f}% (Fig. 5, 50 epochs) | "
+            f"{'yes' if best >= PUBLISHED['accuracy'] else 'no'}{' (quick subset)' if quick else ''} |"
+        )
         lines.append(f"| energy per inference | {m['final']['energy_J'] * 1e6:.2f} µJ | - | - |")
     ch = metrics.get("check")
     if ch:
-        lines.append(f"| encoder f vs diffrax (reference device) | max rel err {ch['max_f_rel_err_reference_device']:.1e} | <= 1% | {'yes' if ch['pass']['f_reference_1pct'] else 'no'} |")
-        lines.append(f"| encoder f vs diffrax (other e_drift: bounds and/or off the table's grid) | max rel err {ch['max_f_rel_err_perturbed_devices']:.1e} | <= 1% | {'yes' if ch['pass']['f_perturbed_1pct'] else 'no'} |")
+        lines.append(
+            f"| encoder f vs diffrax (reference device) | max rel err {ch['max_f_rel_err_reference_device']:.1e} | <= 1% | {'yes' if ch['pass']['f_reference_1pct'] else 'no'} |"
+        )
+        lines.append(
+            f"| encoder f vs diffrax (other e_drift: bounds and/or off the table's grid) | max rel err {ch['max_f_rel_err_perturbed_devices']:.1e} | <= 1% | {'yes' if ch['pass']['f_perturbed_1pct'] else 'no'} |"
+        )
         if "max_f_rel_err_other_parameter" in ch:
-            lines.append(f"| encoder f vs diffrax, device with another hop_length (quasi-static threshold correction) | max rel err {ch['max_f_rel_err_other_parameter']:.1e} | - | - |")
+            lines.append(
+                f"| encoder f vs diffrax, device with another hop_length (quasi-static threshold correction) | max rel err {ch['max_f_rel_err_other_parameter']:.1e} | - | - |"
+            )
         worst = max(r["rel_err"] for r in ch["gradients"].values())
-        lines.append(f"| network gradient AD vs FD (5 co-design variables) | max rel err {worst:.1e} | <= 1e-3 | {'yes' if ch['pass']['grad_rtol_1e-3'] else 'no'} |")
-        lines.append(f"| dPeriod/de_drift, encoder model AD vs diffrax central FD ({len(ch['period_sensitivity_e_drift'])} (V, e_drift) points, off-grid included) | max rel err {ch['max_sensitivity_rel_err']:.1e} (before: {ch['sensitivity_before_s3']}) | <= 2% | {'yes' if ch['pass']['sensitivity_2pct'] else 'no'} |")
-        lines.append(f"| dEnergy/de_drift, encoder model AD vs diffrax central FD | max rel err {ch['max_energy_sensitivity_rel_err']:.1e} | - | - |")
-        lines.append(f"| quasi-static V_th / V_hold | {ch['v_th_quasi_static_V']:.3f} / {ch['v_hold_quasi_static_V']:.3f} V | 0.17 / 0.10 V (Fig. 2a) | - |")
+        lines.append(
+            f"| network gradient AD vs FD (5 co-design variables) | max rel err {worst:.1e} | <= 1e-3 | {'yes' if ch['pass']['grad_rtol_1e-3'] else 'no'} |"
+        )
+        lines.append(
+            f"| dPeriod/de_drift, encoder model AD vs diffrax central FD ({len(ch['period_sensitivity_e_drift'])} (V, e_drift) points, off-grid included) | max rel err {ch['max_sensitivity_rel_err']:.1e} (before: {ch['sensitivity_before_s3']}) | <= 2% | {'yes' if ch['pass']['sensitivity_2pct'] else 'no'} |"
+        )
+        lines.append(
+            f"| dEnergy/de_drift, encoder model AD vs diffrax central FD | max rel err {ch['max_energy_sensitivity_rel_err']:.1e} | - | - |"
+        )
+        lines.append(
+            f"| quasi-static V_th / V_hold | {ch['v_th_quasi_static_V']:.3f} / {ch['v_hold_quasi_static_V']:.3f} V | 0.17 / 0.10 V (Fig. 2a) | - |"
+        )
     mf = metrics.get("main_fixed")
     if mf and "final" in mf:
-        lines.append(f"| fixed device, full protocol ({mf['n_train']} train, {mf['final']['epoch']} epochs) | acc {100 * mf['best_test_accuracy']:.2f}%, "
-                     f"E {mf['final']['energy_J'] * 1e6:.2f} µJ | co-designed: see first row | - |")
+        lines.append(
+            f"| fixed device, full protocol ({mf['n_train']} train, {mf['final']['epoch']} epochs) | acc {100 * mf['best_test_accuracy']:.2f}%, "
+            f"E {mf['final']['energy_J'] * 1e6:.2f} µJ | co-designed: see first row | - |"
+        )
     cd = metrics.get("codesign")
     if cd:
         for r in cd["rows"]:
-            lines.append(f"| {r['label']} ({cd['n_train']} train, {cd['epochs']} ep) | acc {100 * r['accuracy']:.2f}%, E {r['energy_J'] * 1e6:.2f} µJ | - | - |")
+            lines.append(
+                f"| {r['label']} ({cd['n_train']} train, {cd['epochs']} ep) | acc {100 * r['accuracy']:.2f}%, E {r['energy_J'] * 1e6:.2f} µJ | - | - |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -11,6 +11,17 @@ from ._circuit import (
     Energy as Energy,
     series_rc_neuron as series_rc_neuron,
 )
+from ._crossbar import (
+    Crossbar as Crossbar,
+    CrossbarSolution as CrossbarSolution,
+    differential_output as differential_output,
+    differential_pair as differential_pair,
+    ir_drop_estimate as ir_drop_estimate,
+    lognormal_variability as lognormal_variability,
+    read_noise as read_noise,
+    stuck_devices as stuck_devices,
+    tiled_mvm as tiled_mvm,
+)
 from ._drives import (
     AbstractDrive as AbstractDrive,
     Constant as Constant,
@@ -27,14 +38,3 @@ from ._elements import (
 )
 from ._simulate import default_solver as default_solver, simulate as simulate
 from ._sweep import compliance_voltage as compliance_voltage, dc_sweep as dc_sweep
-from ._crossbar import (
-    Crossbar as Crossbar,
-    CrossbarSolution as CrossbarSolution,
-    differential_output as differential_output,
-    differential_pair as differential_pair,
-    ir_drop_estimate as ir_drop_estimate,
-    lognormal_variability as lognormal_variability,
-    read_noise as read_noise,
-    stuck_devices as stuck_devices,
-    tiled_mvm as tiled_mvm,
-)

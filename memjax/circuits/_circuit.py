@@ -115,9 +115,7 @@ class Circuit(eqx.Module):
         return CircuitState(
             v=jnp.ones_like(c),
             devices=self._devices_or_none(tuple(d.device.state_scale() for d in self.devices)),
-            energy=Energy(
-                sources=jnp.full(len(self.sources), e), resistors=e, devices=jnp.full(len(self.devices), e)
-            ),
+            energy=Energy(sources=jnp.full(len(self.sources), e), resistors=e, devices=jnp.full(len(self.devices), e)),
         )
 
     @staticmethod

@@ -309,9 +309,7 @@ def tiled_mvm(
     return out.sum(0).reshape(-1)[:n_out]
 
 
-def lognormal_variability(
-    conductance: Float[ArrayLike, "..."], sigma: float, *, key: PRNGKey
-) -> Float[Array, "..."]:
+def lognormal_variability(conductance: Float[ArrayLike, "..."], sigma: float, *, key: PRNGKey) -> Float[Array, "..."]:
     r"""Device-to-device programming variability: $G \to G e^{\sigma \xi}$, $\xi \sim N(0, 1)$
     per device (log-normal, median-preserving; $\sigma$ is close to the relative spread)."""
     require_in_range(sigma, "sigma", low=0.0, open_low=False)

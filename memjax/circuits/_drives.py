@@ -8,6 +8,7 @@ from jaxtyping import Array, Float
 from .._custom_types import Voltage
 from ..devices._base import require_in_range
 
+
 def _arr():
     return eqx.field(converter=jnp.asarray)
 

@@ -5,8 +5,10 @@ from jaxtyping import Array, Float
 from ..devices._base import AbstractDevice, require_in_range
 from ._drives import AbstractDrive
 
+
 def _arr():
     return eqx.field(converter=jnp.asarray)
+
 
 # Node indices are Python ints (structure); `GROUND` is the reference node.
 GROUND = -1

@@ -1,13 +1,12 @@
 import diffrax as dfx
-import optimistix as optx
 import jax
 import jax.numpy as jnp
 import jax.tree_util as jtu
+import optimistix as optx
 from jaxtyping import Array, Float
 
 from .._numerics import check_finite
 from ..devices._base import AbstractDevice
-from ._simulate import default_solver
 
 
 def compliance_voltage(device: AbstractDevice, state, v_applied, i_compliance):

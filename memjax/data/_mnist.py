@@ -248,9 +248,7 @@ def load_mnist(
     if not builder.is_prepared():
         source = _find_source_dir(source_dir, data_dir)
         try:
-            builder.download_and_prepare(
-                download_config=tfds.download.DownloadConfig(manual_dir=os.fspath(source))
-            )
+            builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=os.fspath(source)))
         except OSError:
             # Another process may have prepared the same `data_dir` concurrently: TFDS then
             # fails to rename its temporary folder onto the finished one. That is fine.

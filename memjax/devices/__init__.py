@@ -1,6 +1,11 @@
 """Device models: memristors as state-space ODEs with physical parameters in SI units."""
 
 from ._base import AbstractDevice as AbstractDevice, require_in_range as require_in_range
+from ._consolidating import (
+    ConsolidatingMemristor as ConsolidatingMemristor,
+    ConsolidatingState as ConsolidatingState,
+    wox_chang2011 as wox_chang2011,
+)
 from ._diffusive import (
     DiffusiveMemristor as DiffusiveMemristor,
     DiffusiveState as DiffusiveState,
@@ -17,6 +22,11 @@ from ._filament import (
     kim2015_second_order as kim2015_second_order,
     transistor_for_compliance as transistor_for_compliance,
 )
+from ._mott import (
+    MottMemristor as MottMemristor,
+    MottState as MottState,
+    nbo2_kumar2020 as nbo2_kumar2020,
+)
 from ._noise import random_telegraph as random_telegraph, read_noise as read_noise
 from ._perovskite import (
     PerovskiteState as PerovskiteState,
@@ -25,21 +35,11 @@ from ._perovskite import (
 )
 from ._variability import (
     cycle_to_cycle as cycle_to_cycle,
-    perturb as perturb,
     device_to_device as device_to_device,
-)
-from ._mott import (
-    MottMemristor as MottMemristor,
-    MottState as MottState,
-    nbo2_kumar2020 as nbo2_kumar2020,
+    perturb as perturb,
 )
 from ._volatile_wox import (
     VolatileMemristor as VolatileMemristor,
     VolatileState as VolatileState,
     wox_du2017 as wox_du2017,
-)
-from ._consolidating import (
-    ConsolidatingMemristor as ConsolidatingMemristor,
-    ConsolidatingState as ConsolidatingState,
-    wox_chang2011 as wox_chang2011,
 )

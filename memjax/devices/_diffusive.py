@@ -7,6 +7,7 @@ from .._custom_types import Current, Voltage
 from .._numerics import safe_exp, safe_sinh
 from ._base import AbstractDevice, require_in_range
 
+
 _RUPTURE_SMOOTHING = 1e2  # 1/s: scale of the smooth positive part of the opening rate (exactly 0 at rest)
 
 
@@ -150,20 +151,14 @@ class DiffusiveMemristor(AbstractDevice):
             pass
 
     def init_state(self) -> DiffusiveState:
-        return DiffusiveState(
-            gap=self.thickness, temperature=self.t_ambient, residual=jnp.zeros_like(self.thickness)
-        )
+        return DiffusiveState(gap=self.thickness, temperature=self.t_ambient, residual=jnp.zeros_like(self.thickness))
 
     def state_scale(self) -> DiffusiveState:
-        return DiffusiveState(
-            gap=self.thickness, temperature=self.t_ambient, residual=jnp.ones_like(self.thickness)
-        )
+        return DiffusiveState(gap=self.thickness, temperature=self.t_ambient, residual=jnp.ones_like(self.thickness))
 
     def conductance(self, state: DiffusiveState) -> Float[Array, ""]:
         """Small-signal conductance at zero bias (S)."""
-        return self.g_matrix + self.g_filament * safe_exp(
-            -(state.gap - self.gap_min) / self.tunnel_length
-        )
+        return self.g_matrix + self.g_filament * safe_exp(-(state.gap - self.gap_min) / self.tunnel_length)
 
     def current(self, state: DiffusiveState, v: Voltage) -> Current:
         return self.conductance(state) * self.v_nonlinear * safe_sinh(v / self.v_nonlinear)

@@ -8,6 +8,7 @@ from .._custom_types import Current, Voltage
 from .._numerics import safe_exp
 from ._base import AbstractDevice, require_in_range
 
+
 _EPS0 = 8.8541878128e-12  # F/m, vacuum permittivity
 
 

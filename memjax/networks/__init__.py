@@ -6,6 +6,17 @@
 - Reservoir computing with volatile memristors (C. Du et al. 2017; `MemristorReservoir`).
 """
 
+from . import diehl_cook as diehl_cook
+from ._diehl_cook import DiehlCook as DiehlCook, DiehlCookState as DiehlCookState
+from ._reservoir import (
+    DIGITS_5X4 as DIGITS_5X4,
+    MemristorReservoir as MemristorReservoir,
+    Readout as Readout,
+    fit_readout_lstsq as fit_readout_lstsq,
+    flip_pixels as flip_pixels,
+    image_to_channels as image_to_channels,
+    train_readout as train_readout,
+)
 from ._snn import (
     BOUNDS as BOUNDS,
     SNNConfig as SNNConfig,
@@ -20,16 +31,4 @@ from ._snn import (
     run as run,
     save_params as save_params,
     train as train,
-)
-
-from . import diehl_cook as diehl_cook
-from ._diehl_cook import DiehlCook as DiehlCook, DiehlCookState as DiehlCookState
-from ._reservoir import (
-    DIGITS_5X4 as DIGITS_5X4,
-    MemristorReservoir as MemristorReservoir,
-    Readout as Readout,
-    fit_readout_lstsq as fit_readout_lstsq,
-    flip_pixels as flip_pixels,
-    image_to_channels as image_to_channels,
-    train_readout as train_readout,
 )

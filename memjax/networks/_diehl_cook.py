@@ -272,9 +272,7 @@ def _respond_one(cfg, state: DiehlCookState, images, key):
 
 
 _train_jit = jax.jit(_train_one, static_argnums=(0, 1, 2))
-_train_vmap = jax.jit(
-    jax.vmap(_train_one, in_axes=(None, None, None, 0, None, 0)), static_argnums=(0, 1, 2)
-)
+_train_vmap = jax.jit(jax.vmap(_train_one, in_axes=(None, None, None, 0, None, 0)), static_argnums=(0, 1, 2))
 _respond_jit = jax.jit(_respond_one, static_argnums=(0,))
 _respond_vmap = jax.jit(jax.vmap(_respond_one, in_axes=(None, 0, None, 0)), static_argnums=(0,))
 

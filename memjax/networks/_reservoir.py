@@ -121,9 +121,7 @@ class MemristorReservoir(eqx.Module):
         return eqx.filter_vmap(read, in_axes=(dev_axis, 0))(self.device, w_final)
 
 
-def image_to_channels(
-    image: Float[ArrayLike, "height width"], segment: int
-) -> Float[Array, "n_channels segment"]:
+def image_to_channels(image: Float[ArrayLike, "height width"], segment: int) -> Float[Array, "n_channels segment"]:
     """Splits each image row into segments of `segment` pixels, one channel (device) per
     segment, its pixels fed in time: `(height, width) -> (height * width / segment, segment)`.
     `segment = width` feeds whole rows (one device per row)."""

@@ -115,7 +115,9 @@ def build(params: SNNParams, cfg: SNNConfig):
     dev = zno_wang2022(e_drift=p["e_drift"])
     dev_out = zno_wang2022(e_drift=p["e_drift"], hop_length=p["hop_out"])
     enc = ZnOEncoder(v_lo=p["v_lo"], v_hi=p["v_hi"], device=dev, blank_off=cfg.blank_off)
-    lif = ZnOLIF(capacitance=p["c_out"], resistance=jnp.asarray(cfg.r_out, p["c_out"].dtype), device=dev_out, reset=cfg.reset)
+    lif = ZnOLIF(
+        capacitance=p["c_out"], resistance=jnp.asarray(cfg.r_out, p["c_out"].dtype), device=dev_out, reset=cfg.reset
+    )
     return enc, lif
 
 
@@ -193,7 +195,9 @@ def make_train_step(cfg: SNNConfig, optimizer, energy_weight=0.0):
 
     @eqx.filter_jit
     def train_step(params, opt_state, images, labels):
-        (loss, aux), grads = eqx.filter_value_and_grad(loss_fn, has_aux=True)(params, images, labels, cfg, energy_weight)
+        (loss, aux), grads = eqx.filter_value_and_grad(loss_fn, has_aux=True)(
+            params, images, labels, cfg, energy_weight
+        )
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state, loss, aux
 

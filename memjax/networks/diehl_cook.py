@@ -6,10 +6,10 @@ BPTT-trained ZnO network's functions in `memjax.networks`.
 """
 
 from ._diehl_cook import (
-    assign_labels as assign_labels,
-    classify as classify,
     DiehlCook as DiehlCook,
     DiehlCookState as DiehlCookState,
+    assign_labels as assign_labels,
+    classify as classify,
     init_state as init_state,
     normalise as normalise,
     respond as respond,

@@ -31,11 +31,11 @@ from ._population import (
 from ._stochastic import (
     AbstractTrigger as AbstractTrigger,
     ClockTrigger as ClockTrigger,
-    condition as condition,
     HazardTrigger as HazardTrigger,
     NeuronRecord as NeuronRecord,
     NeuronState as NeuronState,
     PerovskiteNeuron as PerovskiteNeuron,
+    condition as condition,
     pulse_train as pulse_train,
     simulate as simulate,
     simulate_population as simulate_population,

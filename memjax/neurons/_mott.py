@@ -265,7 +265,9 @@ def burst_groups(isi, ratio: float = 3.0) -> list[int]:
     return sizes
 
 
-def classify_firing(times, t_start, t_end, *, cv_tonic: float = 0.05, trend: float = 0.1, burst_ratio: float = 3.0) -> str:
+def classify_firing(
+    times, t_start, t_end, *, cv_tonic: float = 0.05, trend: float = 0.1, burst_ratio: float = 3.0
+) -> str:
     r"""Name the firing pattern of a spike train (one of `FIRING_PATTERNS`) from its spike
     times (s) under a stimulus applied from `t_start` to `t_end` (s), the way Izhikevich's
     catalogue (and Yi et al. 2018) define them:
@@ -306,7 +308,7 @@ def classify_firing(times, t_start, t_end, *, cv_tonic: float = 0.05, trend: flo
             return "tonic bursting"
     if len(groups) == 2 and groups[0] >= 2 and groups[1] >= 3 and isi.size >= 4:
         # one initial burst, then regular spikes at a longer interval: mixed mode
-        tail = isi[groups[0]:]
+        tail = isi[groups[0] :]
         if tail.size >= 2 and np.std(tail) / np.mean(tail) < cv_tonic:
             return "mixed mode"
     k = max(1, isi.size // 3)

@@ -151,8 +151,13 @@ class PerovskiteNeuron(eqx.Module):
         d = self.device.init_state()
         z = jnp.zeros_like(d.ionic)
         return NeuronState(
-            v_c=z, ionic=d.ionic, bridged=d.bridged, hazard=z, bias_time=z,
-            n_spikes=jnp.zeros((), jnp.int32), v_peak=z,
+            v_c=z,
+            ionic=d.ionic,
+            bridged=d.bridged,
+            hazard=z,
+            bias_time=z,
+            n_spikes=jnp.zeros((), jnp.int32),
+            v_peak=z,
         )
 
     def step(self, state: NeuronState, v_in, dt, threshold):
@@ -178,8 +183,13 @@ class PerovskiteNeuron(eqx.Module):
         v_peak = jnp.where(fire, v_c, jnp.maximum(state.v_peak, jnp.abs(v_c) * bridged))
         bridged = bridged * dev.holds(v_in - v_c)
         new = NeuronState(
-            v_c=v_c, ionic=ionic, bridged=bridged, hazard=hazard, bias_time=bias_time,
-            n_spikes=state.n_spikes + fire.astype(jnp.int32), v_peak=v_peak,
+            v_c=v_c,
+            ionic=ionic,
+            bridged=bridged,
+            hazard=hazard,
+            bias_time=bias_time,
+            n_spikes=state.n_spikes + fire.astype(jnp.int32),
+            v_peak=v_peak,
         )
         return new, fire, t_spike
 
@@ -259,8 +269,13 @@ def simulate(
     init = (s0, jnp.zeros((n_bins,), jnp.int32), nan, nan)
     (final, counts, btimes, peaks), tr = jax.lax.scan(body, init, (v_in, jnp.asarray(bins), steps))
     return NeuronRecord(
-        counts=counts, bias_times=btimes, peaks=peaks, n_spikes=final.n_spikes,
-        overflow=final.n_spikes > max_spikes, final=final, trace=tr,
+        counts=counts,
+        bias_times=btimes,
+        peaks=peaks,
+        n_spikes=final.n_spikes,
+        overflow=final.n_spikes > max_spikes,
+        final=final,
+        trace=tr,
     )
 
 
@@ -297,6 +312,7 @@ def pulse_train(amplitude, width, period, n_pulses: int, dt, *, tail: float = 0.
     **Raises:** `ValueError` if `width` or `period` is not a positive multiple of `dt`, or
     `width > period`.
     """
+
     def steps(x, name):
         require_in_range(x, name, low=0.0, unit="s")
         k = float(x) / float(dt)

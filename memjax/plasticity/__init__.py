@@ -21,8 +21,8 @@ from ._emergent import (
 )
 from ._fit import fit_window_to_eq1 as fit_window_to_eq1
 from ._fitted_stdp import (
-    DeviceSTDP as DeviceSTDP,
     HBN_STDP_TABLE1 as HBN_STDP_TABLE1,
+    DeviceSTDP as DeviceSTDP,
     PairingTraces as PairingTraces,
     eq1 as eq1,
     hbn_stdp as hbn_stdp,

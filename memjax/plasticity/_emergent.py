@@ -112,7 +112,9 @@ def fit_eq1(dts, dw, *, floor=0.02):
     return out
 
 
-def second_order_window(device, dts, state0, *, prog_amp=1.1, prog_width=20e-9, heat_amp=0.8, heat_width=200e-9, h=5e-9, t_span=5e-6):
+def second_order_window(
+    device, dts, state0, *, prog_amp=1.1, prog_width=20e-9, heat_amp=0.8, heat_width=200e-9, h=5e-9, t_span=5e-6
+):
     r"""Non-overlapping STDP of a second-order memristor (S. Kim et al., Nano Lett. 15, 2203 (2015)).
 
     Each spike is a short programming pulse (`prog_amp` V, `prog_width` s; negative on the
@@ -156,7 +158,20 @@ def second_order_window(device, dts, state0, *, prog_amp=1.1, prog_width=20e-9, 
     return jax.vmap(one)(jnp.asarray(dts))
 
 
-def rate_dependent_change(device, frequencies, state0, *, n_stimuli: int = 10, dep_amp=1.2, dep_width=20e-9, pot_amp=0.9, pot_width=30e-9, heat_amp=0.8, heat_width=200e-9, h=5e-9):
+def rate_dependent_change(
+    device,
+    frequencies,
+    state0,
+    *,
+    n_stimuli: int = 10,
+    dep_amp=1.2,
+    dep_width=20e-9,
+    pot_amp=0.9,
+    pot_width=30e-9,
+    heat_amp=0.8,
+    heat_width=200e-9,
+    h=5e-9,
+):
     r"""Rate-dependent (BCM-like) plasticity of a second-order memristor: `n_stimuli` identical
     stimuli at each of `frequencies` (Hz), each a short depressing pulse (`-dep_amp` V,
     `dep_width` s), a longer, lower potentiating pulse (`pot_amp`, `pot_width`) and a bipolar
@@ -175,7 +190,9 @@ def rate_dependent_change(device, frequencies, state0, *, n_stimuli: int = 10, d
     stim = dep_width + pot_width + heat_width
     try:
         if float(jnp.max(frequencies)) * stim >= 1.0:
-            raise ValueError(f"every `frequencies` must be in (0, 1/stimulus) = (0, {1 / stim:g}) Hz (stimuli may not overlap).")
+            raise ValueError(
+                f"every `frequencies` must be in (0, 1/stimulus) = (0, {1 / stim:g}) Hz (stimuli may not overlap)."
+            )
     except TypeError:
         pass
     g0 = device.conductance(state0)

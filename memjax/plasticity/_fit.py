@@ -7,7 +7,19 @@ from ._emergent import stdp_window
 from ._fitted_stdp import eq1
 
 
-def fit_window_to_eq1(device, shape, dts, target: dict, state0, *, fields=("drift_velocity", "drift_velocity_reset", "hop_length"), steps: int = 30, learning_rate: float = 0.05, steps_per_width: int = 100, method: str = "adam"):
+def fit_window_to_eq1(
+    device,
+    shape,
+    dts,
+    target: dict,
+    state0,
+    *,
+    fields=("drift_velocity", "drift_velocity_reset", "hop_length"),
+    steps: int = 30,
+    learning_rate: float = 0.05,
+    steps_per_width: int = 100,
+    method: str = "adam",
+):
     r"""Gradient-descent fit of device parameters so that the emergent STDP window matches
     Eq. 1 with the parameters `target` (`a_plus, a_minus, tau_plus, tau_minus`).
 
@@ -42,7 +54,9 @@ def fit_window_to_eq1(device, shape, dts, target: dict, state0, *, fields=("drif
         return jnp.mean((w - goal) ** 2)
 
     if method == "levenberg_marquardt":
-        return _levenberg_marquardt(build, log0, fields, shape, dts, goal, state0, steps, learning_rate, steps_per_width)
+        return _levenberg_marquardt(
+            build, log0, fields, shape, dts, goal, state0, steps, learning_rate, steps_per_width
+        )
     opt = optax.adam(learning_rate)
     vg = jax.jit(jax.value_and_grad(loss))
 

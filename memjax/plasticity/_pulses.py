@@ -9,7 +9,9 @@ def _last(tree):
     return jax.tree_util.tree_map(lambda a: a[-1], tree)
 
 
-def pulse_train_response(device, amplitudes, widths, state0, *, period_factor=2.0, steps_per_pulse: int = 20, v_read=0.0, compliance=None):
+def pulse_train_response(
+    device, amplitudes, widths, state0, *, period_factor=2.0, steps_per_pulse: int = 20, v_read=0.0, compliance=None
+):
     r"""Apply one pulse per entry of `amplitudes` (V) and `widths` (s), each followed by a rest
     of `period_factor - 1` times its width at `v_read`, and read the small-signal conductance
     after each pulse. Pulses of different widths use different steps (`steps_per_pulse` per
@@ -21,7 +23,9 @@ def pulse_train_response(device, amplitudes, widths, state0, *, period_factor=2.
     """
     amplitudes, widths = jnp.asarray(amplitudes), jnp.asarray(widths)
     if amplitudes.shape != widths.shape or amplitudes.ndim != 1:
-        raise ValueError(f"`amplitudes` and `widths` must be 1-D of equal length; got {amplitudes.shape}, {widths.shape}.")
+        raise ValueError(
+            f"`amplitudes` and `widths` must be 1-D of equal length; got {amplitudes.shape}, {widths.shape}."
+        )
     n_rest = int(round((period_factor - 1) * steps_per_pulse))
     v_read = jnp.asarray(v_read, amplitudes.dtype)
 

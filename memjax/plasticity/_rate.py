@@ -15,10 +15,24 @@ def _check_rate(frequency, width):
     except Exception:  # traced
         return
     if np.any(f <= 0) or np.any(f * float(width) >= 1.0):
-        raise ValueError(f"every `frequency` must be in (0, 1/width) = (0, {1 / float(width):g}) Hz (pulses may not overlap); got {f}.")
+        raise ValueError(
+            f"every `frequency` must be in (0, 1/width) = (0, {1 / float(width):g}) Hz (pulses may not overlap); got {f}."
+        )
 
 
-def pulse_train(device, frequency, n_pulses, state0, *, amplitude=1.3, width=1e-3, steps_pulse: int = 10, steps_rest: int = 100, max_pulses=None, final_rest: bool = True):
+def pulse_train(
+    device,
+    frequency,
+    n_pulses,
+    state0,
+    *,
+    amplitude=1.3,
+    width=1e-3,
+    steps_pulse: int = 10,
+    steps_rest: int = 100,
+    max_pulses=None,
+    final_rest: bool = True,
+):
     r"""`n_pulses` identical pulses (`amplitude` V, `width` s) at `frequency` (Hz), applied to a
     device with a theta-method `step(state, v, h, theta)` (e.g. `ConsolidatingMemristor`), each
     followed by a zero-bias rest to the end of its period. Returns the state at the end of the
@@ -55,7 +69,9 @@ def _train(device, frequency, n_pulses, state0, amplitude, width, steps_pulse, s
     return final
 
 
-def rate_dependent_plasticity(device, frequencies, state0, *, n_pulses: int = 10, amplitude=1.3, width=1e-3, v_read=0.6, steps_rest: int = 100):
+def rate_dependent_plasticity(
+    device, frequencies, state0, *, n_pulses: int = 10, amplitude=1.3, width=1e-3, v_read=0.6, steps_rest: int = 100
+):
     r"""BCM-like rate curve of a second-order volatile memristor: $\Delta G/G$ after a test train
     of `n_pulses` pulses at each of `frequencies` (Hz), read at `v_read` (V) at the end of the
     train's last period, relative to the read just before the train, from `state0` (the state the
