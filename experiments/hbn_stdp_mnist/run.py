@@ -102,44 +102,45 @@ def run_size(n_exc, args, data, metrics, save_metrics):
         log(f"N={n_exc}: resumed at image {step} of {total}")
     train_seconds = entry.get("train_seconds", 0.0)
     done_evals = {e["images"] for e in entry["evals"]}
+
+    def record_eval(step, states, **extra):
+        """Label on the first `n_label` training images, test, log and plot the weights."""
+        t1 = time.perf_counter()
+        accs, spikes = evaluate(
+            cfg, states, x_train[: args.n_label], y_train[: args.n_label], x_test, y_test, jr.fold_in(k_eval, step)
+        )
+        entry["evals"].append(
+            {
+                "images": step,
+                "epoch": step / n_train,
+                "accuracy": dict(zip(names, accs)),
+                "test_spikes_per_image": dict(zip(names, spikes)),
+                "eval_seconds": time.perf_counter() - t1,
+                "n_label": args.n_label,
+                "n_test": len(x_test),
+                **extra,
+            }
+        )
+        log(f"N={n_exc} images={step} acc={dict(zip(names, accs))}")
+        plot_weights(states.w[0], os.path.join(args.out, f"weights_N{n_exc}.png"))
+
     if args.eval_only:  # evaluate the latest checkpoint (e.g. of an interrupted run) and stop
         if restored is None:
             log(f"N={n_exc}: no checkpoint to evaluate")
             return states
         if step not in done_evals:
-            t1 = time.perf_counter()
-            accs, spikes = evaluate(
-                cfg,
-                states,
-                x_train[: args.n_label],
-                y_train[: args.n_label],
-                x_test,
-                y_test,
-                jr.fold_in(k_eval, step),
-            )
-            entry["evals"].append(
-                {
-                    "images": step,
-                    "epoch": step / n_train,
-                    "accuracy": dict(zip(names, accs)),
-                    "test_spikes_per_image": dict(zip(names, spikes)),
-                    "eval_seconds": time.perf_counter() - t1,
-                    "n_label": args.n_label,
-                    "n_test": len(x_test),
-                    "checkpoint_evaluation": True,
-                }
-            )
-            log(f"N={n_exc} images={step} acc={dict(zip(names, accs))}")
+            record_eval(step, states, checkpoint_evaluation=True)
             ckpt.save(step, states, metadata={"evals": entry["evals"]})
-            plot_weights(states.w[0], os.path.join(args.out, f"weights_N{n_exc}.png"))
         save_metrics()
         return states
     bar = tqdm(total=total, initial=step, desc=f"N={n_exc}", mininterval=30)
+    order_epoch = None
     while step < total:
         epoch, pos = divmod(step, n_train)
         chunk = min(args.chunk, n_train - pos)
         # a fixed image order per epoch (shuffled with the epoch's key)
-        order = np.asarray(jr.permutation(jr.fold_in(k_train, epoch), n_train))
+        if order_epoch != epoch:
+            order, order_epoch = np.asarray(jr.permutation(jr.fold_in(k_train, epoch), n_train)), epoch
         idx = order[pos : pos + chunk]
         keys = jr.split(jr.fold_in(k_train, 10_000_000 + step), len(variants))
         t0 = time.perf_counter()
@@ -152,31 +153,9 @@ def run_size(n_exc, args, data, metrics, save_metrics):
         entry["train_s_per_image"] = train_seconds / max(step - (restored[0] if restored else 0), 1)
         at_epoch_end = step % n_train == 0
         if (step % args.eval_every == 0 or at_epoch_end) and step not in done_evals:
-            t1 = time.perf_counter()
-            accs, spikes = evaluate(
-                cfg,
-                states,
-                x_train[: args.n_label],
-                y_train[: args.n_label],
-                x_test,
-                y_test,
-                jr.fold_in(k_eval, step),
-            )
-            entry["evals"].append(
-                {
-                    "images": step,
-                    "epoch": step / n_train,
-                    "accuracy": dict(zip(names, accs)),
-                    "test_spikes_per_image": dict(zip(names, spikes)),
-                    "eval_seconds": time.perf_counter() - t1,
-                    "n_label": args.n_label,
-                    "n_test": len(x_test),
-                }
-            )
+            record_eval(step, states)
             done_evals.add(step)
-            log(f"N={n_exc} images={step} acc={dict(zip(names, accs))}")
             save_metrics()
-            plot_weights(states.w[0], os.path.join(args.out, f"weights_N{n_exc}.png"))
         if step % args.ckpt_every == 0 or at_epoch_end or step >= total:
             ckpt.save(step, states, metadata={"evals": entry["evals"]})
             save_metrics()

@@ -4,8 +4,8 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from .._custom_types import Current, Voltage
-from .._numerics import safe_sinh
 from ._base import AbstractDevice, require_in_range
+from ._volatile_wox import chang_current, chang_drive
 
 
 def _arr():
@@ -120,8 +120,7 @@ class ConsolidatingMemristor(AbstractDevice):
         return state.w + state.s
 
     def current(self, state: ConsolidatingState, v: Voltage) -> Current:
-        x = self.fraction(state)
-        return (1 - x) * self.alpha * (-jnp.expm1(-self.beta * v)) + x * self.gamma * safe_sinh(self.delta * v)
+        return chang_current(self, self.fraction(state), v)
 
     def conductance(self, state: ConsolidatingState, v_read=0.6) -> Float[Array, ""]:
         """Read conductance I(v_read) / v_read (S)."""
@@ -133,7 +132,7 @@ class ConsolidatingMemristor(AbstractDevice):
 
     def rate(self, t, state: ConsolidatingState, v: Voltage) -> ConsolidatingState:
         del t
-        drive = self.drift_rate * safe_sinh(self.eta * v)
+        drive = chang_drive(self, v)
         room = 1 - state.w - state.s
         dw = jnp.where(v >= 0, drive * room, drive * state.w) - state.w / self.tau_w - self.nucleation(state.w)
         ds = self.nucleation(state.w) - state.s / self.tau_s
@@ -155,7 +154,7 @@ class ConsolidatingMemristor(AbstractDevice):
         def res(y):
             return y - y0 - h * ((1 - theta) * f0 + theta * f(y))
 
-        drive = self.drift_rate * safe_sinh(self.eta * v)
+        drive = chang_drive(self, v)
         p = jnp.maximum(drive, 0.0) * (1 - state.s)
         q = jnp.abs(drive) + 1 / self.tau_w
         w_inf = p / q

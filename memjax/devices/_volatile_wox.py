@@ -11,6 +11,20 @@ def _arr():
     return eqx.field(converter=jnp.asarray)
 
 
+def chang_current(device, x, v: Voltage) -> Current:
+    r"""Current (A) of Chang, Jo and Lu's WOx model at conducting-area fraction `x` and voltage
+    `v`: $I = (1 - x)\,\alpha (1 - e^{-\beta V}) + x\,\gamma \sinh(\delta V)$ (Schottky-like
+    uncovered area in parallel with the tunnelling conducting region). `device` supplies
+    `alpha`, `beta`, `gamma`, `delta`; shared by `VolatileMemristor` and
+    `ConsolidatingMemristor`."""
+    return (1 - x) * device.alpha * (-jnp.expm1(-device.beta * v)) + x * device.gamma * safe_sinh(device.delta * v)
+
+
+def chang_drive(device, v: Voltage):
+    r"""Signed vacancy-drift rate $\lambda \sinh(\eta V)$ (1/s) of the same model."""
+    return device.drift_rate * safe_sinh(device.eta * v)
+
+
 class VolatileState(eqx.Module):
     """State of a volatile WOx memristor.
 
@@ -82,11 +96,10 @@ class VolatileMemristor(AbstractDevice):
         return VolatileState(w=jnp.ones_like(self.tau))
 
     def current(self, state: VolatileState, v: Voltage) -> Current:
-        w = state.w
-        return (1 - w) * self.alpha * (-jnp.expm1(-self.beta * v)) + w * self.gamma * safe_sinh(self.delta * v)
+        return chang_current(self, state.w, v)
 
     def _p_q(self, v):
-        drive = self.drift_rate * safe_sinh(self.eta * v)
+        drive = chang_drive(self, v)
         return jnp.maximum(drive, 0.0), jnp.abs(drive) + 1.0 / self.tau
 
     def rate(self, t, state: VolatileState, v: Voltage) -> VolatileState:
