@@ -73,7 +73,7 @@ def per_step_baseline(cfg, rule):
         z = jnp.zeros((cfg.n_exc,))
         c0 = (w, theta, z + cfg.v_rest_e, z + cfg.v_rest_i, z, z, z, z, jnp.zeros((cfg.n_input,)), z)
         c, _ = jax.lax.scan(step, c0, (pre, noise))
-        return (normalise(c[0], cfg.norm), c[1]), None
+        return (normalise(c[0], cfg.norm_g), c[1]), None
 
     @jax.jit
     def run(w, theta, images, key):

@@ -1,5 +1,7 @@
 """Device-fitted h-BN STDP and the Diehl & Cook network (issue 5)."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import jax.random as jr
@@ -127,14 +129,16 @@ def small_digits(n_per_class=60, classes=(0, 1)):
         pytest.skip("MNIST not available")
 
 
-def test_normalisation_invariant(getkey):
-    cfg = DiehlCook(n_exc=8, time=100)
+@pytest.mark.parametrize("w_max", [1.0, 0.5])
+def test_normalisation_invariant(getkey, w_max):
+    cfg = DiehlCook(n_exc=8, time=100, w_max=w_max)
     rule = hbn_stdp()
     st = init_state(cfg, rule, key=getkey())
-    np.testing.assert_allclose(np.asarray(st.w.sum(0)), cfg.norm, rtol=1e-5)
+    # column sums are norm in mV, i.e. norm / w_max in units of G_max
+    np.testing.assert_allclose(np.asarray(st.w.sum(0)) * w_max, cfg.norm, rtol=1e-5)
     x, _ = small_digits(10)
-    st, counts = train(cfg, rule, st, x, key=getkey())
-    np.testing.assert_allclose(np.asarray(st.w.sum(0)), cfg.norm, rtol=2e-4)
+    st, counts, _ = train(cfg, rule, st, x, key=getkey())
+    np.testing.assert_allclose(np.asarray(st.w.sum(0)) * w_max, cfg.norm, rtol=2e-4)
     assert float(st.w.min()) >= 0.0
     assert int(counts.sum()) > 0
     w = jr.uniform(getkey(), (784, 5))
@@ -160,9 +164,9 @@ def test_vmap_matches_loop(getkey):
     keys = jr.split(getkey(), 2)
     states = [init_state(cfg, rule, variability=v, key=k) for v, k in zip((False, True), jr.split(getkey(), 2))]
     batched = jax.tree.map(lambda *a: jnp.stack(a), *states)
-    out, counts = train_networks(cfg, rule, batched, x, variability=True, keys=keys)
+    out, counts, _ = train_networks(cfg, rule, batched, x, variability=True, keys=keys)
     for j in range(2):
-        single, c = train(cfg, rule, states[j], x, variability=True, key=keys[j])
+        single, c, _ = train(cfg, rule, states[j], x, variability=True, key=keys[j])
         np.testing.assert_allclose(np.asarray(out.w[j]), np.asarray(single.w), rtol=1e-5, atol=1e-7)
         np.testing.assert_array_equal(np.asarray(counts[j]), np.asarray(c))
     rc = respond_networks(cfg, out, x, keys=keys)
@@ -176,7 +180,7 @@ def test_two_digit_classes_separate(getkey):
     rule = hbn_stdp()
     x, y = small_digits(150)
     st = init_state(cfg, rule, key=getkey())
-    st, _ = train(cfg, rule, st, x[:200], key=getkey())
+    st, _, _ = train(cfg, rule, st, x[:200], key=getkey())
     assignments, _ = assign_labels(respond(cfg, st, x[:200], key=getkey()), y[:200])
     assert set(np.asarray(assignments).tolist()) == {0, 1}
     pred = classify(respond(cfg, st, x[200:], key=getkey()), assignments)
@@ -202,3 +206,26 @@ def test_bad_input():
         respond(cfg, st, np.zeros((2, 10, 10), np.float32), key=jr.key(0))
     with pytest.raises(ValueError, match="counts"):
         assign_labels(np.zeros((4,)), np.zeros((4,), np.int32))
+
+
+def test_low_activity_images_are_presented_again(getkey):
+    """Diehl & Cook's protocol: an image that draws fewer than `min_spikes` excitatory spikes is
+    presented again with the input rates raised by `intensity_step`, until it draws enough."""
+    x, _ = small_digits(6)
+    rule = hbn_stdp()
+    # 2 Hz inputs: the first presentation draws (almost) no spike
+    cfg = DiehlCook(n_exc=6, time=100, intensity=2.0, intensity_step=100.0, min_spikes=3, max_presentations=6)
+    st = init_state(cfg, rule, key=getkey())
+    _, counts, n = train(cfg, rule, st, x, key=getkey())
+    counts, n = np.asarray(counts), np.asarray(n)
+    assert np.all(n >= 2) and np.all(n <= cfg.max_presentations)
+    assert np.all((counts.sum(1) >= cfg.min_spikes) | (n == cfg.max_presentations))
+    test_counts = np.asarray(respond(cfg, st, x, key=getkey()))
+    assert np.all(test_counts.sum(1) >= cfg.min_spikes)
+    # min_spikes = 0 switches the protocol off (BindsNET's single presentation)
+    off = dataclasses.replace(cfg, min_spikes=0)
+    _, counts0, n0 = train(off, rule, st, x, key=getkey())
+    assert np.all(np.asarray(n0) == 1)
+    assert np.asarray(counts0).sum() < counts.sum()
+    with pytest.raises(ValueError, match="min_spikes"):
+        DiehlCook(time=100, min_spikes=101)

@@ -18,10 +18,20 @@ Neurosci. 9:99):
   gives much weaker competition: 48 % vs 65 % test accuracy after 3,000 images at N = 100 in our
   runs), both with a one-step delay (BindsNET computes a layer's input from
   the previous step's spikes).
-- Input -> excitatory weights $w = G/G_\mathrm{max} \in [g_\mathrm{min}, 1]$, initially uniform
-  then normalised so every column sums to 78.4; plastic by the device rule; clipped to the device
-  window and then renormalised after every image (BindsNET clamps in the rule and normalises after
+- Input -> excitatory weights: the conductance $g = G/G_\mathrm{max} \in [g_\mathrm{min}, 1]$ of
+  each device, a synaptic weight of $w_\mathrm{max}\,g$ mV (`w_max`: the weight of a device at
+  the top of its window), initially uniform, then normalised so every column sums to 78.4 mV
+  (Diehl & Cook's normalisation); plastic by the device rule; clipped to the device window and
+  then renormalised after every presentation (BindsNET clamps in the rule and normalises after
   each `run`), so the column sums are exact and the window holds up to the renormalisation.
+  With `w_max` = 1 mV (BindsNET's `wmax`) the multiplicative rule drives each neuron's weights
+  to a near-binary mask of about 100 pixels well below the window's top; a smaller `w_max`
+  makes the column need more devices near $G_\mathrm{max}$, so the window's top bounds the mask
+  and the receptive fields widen (see `experiments/hbn_stdp_mnist` for the accuracy this buys).
+- Presentation protocol of Diehl & Cook (2015, "Input encoding"): an image that draws fewer than
+  `min_spikes` = 5 excitatory spikes is presented again with every input rate raised by
+  `intensity_step` = 32 Hz (at most `max_presentations` times; BindsNET's script omits this,
+  `min_spikes=0` reproduces it). Used in training and testing alike.
 - Between images the membrane potentials, refractory counters and spikes are reset; theta is
   kept (BindsNET `reset_state_variables`).
 - Labelling: each excitatory neuron gets the class to which it responds most on average over a
@@ -73,8 +83,12 @@ class DiehlCook:
     inh: float = 120.0  # mV, inh -> exc (BindsNET examples/mnist/eth_mnist.py; the class default is 17.5)
     theta_plus: float = 0.05  # mV
     tc_theta_decay: float = 1e7  # ms
-    norm: float = 78.4  # column sum of input weights
+    norm: float = 78.4  # mV, column sum of the input weights (Diehl & Cook)
+    w_max: float = 1.0  # mV, synaptic weight of a device at G_max (the window's top)
     max_post_spikes: int = 128  # excitatory spikes per image that drive plasticity (see `_learn`)
+    min_spikes: int = 5  # re-present an image that drew fewer excitatory spikes (0: never)
+    intensity_step: float = 32.0  # Hz added to the input rates at each re-presentation
+    max_presentations: int = 8  # presentations of one image at most
     v_rest_e: float = -65.0
     v_reset_e: float = -60.0
     v_thresh_e: float = -52.0
@@ -87,16 +101,28 @@ class DiehlCook:
     tc_i: float = 10.0  # ms
 
     def __post_init__(self):
-        for name in ("n_exc", "n_input", "time", "max_post_spikes"):
+        for name in ("n_exc", "n_input", "time", "max_post_spikes", "max_presentations"):
             v = getattr(self, name)
             if not (isinstance(v, int) and v >= 1):
                 raise ValueError(f"`{name}` must be a positive integer, got {v!r}.")
-        for name in ("dt", "intensity", "norm", "tc_e", "tc_i", "tc_theta_decay"):
+        if not (isinstance(self.min_spikes, int) and 0 <= self.min_spikes <= self.time):
+            raise ValueError(f"`min_spikes` must be an integer in [0, time={self.time}], got {self.min_spikes!r}.")
+        if not (math.isfinite(self.intensity_step) and self.intensity_step >= 0):
+            raise ValueError(f"`intensity_step` must be >= 0 Hz and finite, got {self.intensity_step!r}.")
+        for name in ("dt", "intensity", "norm", "w_max", "tc_e", "tc_i", "tc_theta_decay"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0):
                 raise ValueError(f"`{name}` must be positive and finite, got {v!r}.")
-        if self.norm > self.n_input:
-            raise ValueError(f"`norm` must be <= n_input={self.n_input} (weights are <= 1), got {self.norm!r}.")
+        if self.norm > self.n_input * self.w_max:
+            raise ValueError(
+                f"`norm` must be <= n_input * w_max = {self.n_input * self.w_max} (every weight is <= w_max), "
+                f"got {self.norm!r}."
+            )
+
+    @property
+    def norm_g(self) -> float:
+        """Column sum of the weights in units of G_max (`norm / w_max`)."""
+        return self.norm / self.w_max
 
 
 class DiehlCookState(NamedTuple):
@@ -117,7 +143,7 @@ def init_state(cfg: DiehlCook, rule: DeviceSTDP, *, variability: bool = False, k
     """A fresh network: uniform random weights (normalised), theta = 0, device positions drawn."""
     kw, ku = jr.split(key)
     w = jr.uniform(kw, (cfg.n_input, cfg.n_exc), jnp.float32, rule.g_min, rule.g_max)
-    w = normalise(w, cfg.norm)
+    w = normalise(w, cfg.norm_g)
     u = rule.sample_amplitudes((cfg.n_input, cfg.n_exc), key=ku)
     return DiehlCookState(
         w=w,
@@ -134,9 +160,10 @@ def _check_images(cfg: DiehlCook, images):
         )
 
 
-def _poisson(cfg: DiehlCook, image, key):
-    """Bernoulli spikes with p = rate * dt per step."""
-    p = jnp.reshape(image, (-1,)).astype(jnp.float32) * (cfg.intensity * cfg.dt * 1e-3)
+def _poisson(cfg: DiehlCook, image, key, intensity=None):
+    """Bernoulli spikes with p = rate * dt per step (`intensity`, Hz at pixel value 1, may be traced)."""
+    intensity = cfg.intensity if intensity is None else intensity
+    p = jnp.reshape(image, (-1,)).astype(jnp.float32) * (intensity * cfg.dt * 1e-3)
     return (jr.uniform(key, (cfg.time, cfg.n_input), jnp.float32) < p).astype(jnp.float32)
 
 
@@ -168,7 +195,7 @@ def _run_image(cfg: DiehlCook, learn: bool, w, theta, pre, key):
     """Simulates one image; returns (excitatory spike index per step or -1, final theta)."""
     n = cfg.n_exc
     f32 = jnp.float32
-    drive = pre @ w  # (time, n): input current into each exc neuron at each step (mV)
+    drive = (pre @ w) * cfg.w_max  # (time, n): input into each exc neuron at each step (mV)
     noise = jr.uniform(key, (cfg.time, n), f32)
     de = math.exp(-cfg.dt / cfg.tc_e)
     di = math.exp(-cfg.dt / cfg.tc_i)
@@ -242,7 +269,33 @@ def _learn(cfg: DiehlCook, rule: DeviceSTDP, variability: bool, state: DiehlCook
     else:
         a_plus, a_minus = rule.a_plus, rule.a_minus
     w = rule.apply(state.w, pot, dep, a_plus, a_minus)
-    return normalise(w, cfg.norm)
+    return normalise(w, cfg.norm_g)
+
+
+def _present(cfg: DiehlCook, image, key, run, carry):
+    """Diehl & Cook's presentation protocol: present `image`; while it draws fewer than
+    `cfg.min_spikes` excitatory spikes, raise the input rates by `cfg.intensity_step` and present
+    it again (at most `cfg.max_presentations` times). `run(i, pre, key, carry) -> (spikes, carry)`
+    simulates presentation `i`. Returns the last presentation's spikes, the carry and the number
+    of presentations."""
+
+    def attempt(i, carry):
+        k_in, k_run = jr.split(jr.fold_in(key, i))
+        pre = _poisson(cfg, image, k_in, cfg.intensity + i * cfg.intensity_step)
+        return run(i, pre, k_run, carry)
+
+    def again(c):
+        i, spikes, _ = c
+        return (jnp.sum(spikes >= 0) < cfg.min_spikes) & (i < cfg.max_presentations)
+
+    def body(c):
+        i, _, carry = c
+        spikes, carry = attempt(i, carry)
+        return i + 1, spikes, carry
+
+    spikes, carry = attempt(0, carry)
+    n, spikes, carry = jax.lax.while_loop(again, body, (jnp.int32(1), spikes, carry))
+    return spikes, carry, n
 
 
 def _train_one(cfg, rule, variability, state: DiehlCookState, images, key):
@@ -250,13 +303,19 @@ def _train_one(cfg, rule, variability, state: DiehlCookState, images, key):
 
     def body(st, inp):
         image, k = inp
-        k_in, k_run, k_var = jr.split(k, 3)
-        pre = _poisson(cfg, image, k_in)
-        spikes, theta = _run_image(cfg, True, st.w, st.theta, pre, k_run)
-        w = _learn(cfg, rule, variability, st, pre, spikes, k_var)
-        return st._replace(w=w, theta=theta), _counts(cfg, spikes)
+        k_pres, k_var = jr.split(k)
 
-    return jax.lax.scan(body, state, (images, keys))
+        def run(i, pre, k_run, st):
+            spikes, theta = _run_image(cfg, True, st.w, st.theta, pre, k_run)
+            # every presentation learns (in Diehl & Cook's simulation plasticity is always on)
+            w = _learn(cfg, rule, variability, st, pre, spikes, jr.fold_in(k_var, i))
+            return spikes, st._replace(w=w, theta=theta)
+
+        spikes, st, n = _present(cfg, image, k_pres, run, st)
+        return st, (_counts(cfg, spikes), n)
+
+    state, (counts, n) = jax.lax.scan(body, state, (images, keys))
+    return state, counts, n
 
 
 def _respond_one(cfg, state: DiehlCookState, images, key):
@@ -264,8 +323,11 @@ def _respond_one(cfg, state: DiehlCookState, images, key):
 
     def body(_, inp):
         image, k = inp
-        k_in, k_run = jr.split(k)
-        spikes, _ = _run_image(cfg, False, state.w, state.theta, _poisson(cfg, image, k_in), k_run)
+
+        def run(i, pre, k_run, carry):
+            return _run_image(cfg, False, state.w, state.theta, pre, k_run)[0], carry
+
+        spikes, _, _ = _present(cfg, image, k, run, None)
         return None, _counts(cfg, spikes)
 
     return jax.lax.scan(body, None, (images, keys))[1]
@@ -278,9 +340,11 @@ _respond_vmap = jax.jit(jax.vmap(_respond_one, in_axes=(None, 0, None, 0)), stat
 
 
 def train(cfg: DiehlCook, rule: DeviceSTDP, state: DiehlCookState, images, *, variability=None, key: PRNGKey):
-    """Presents `images` (batch, 28, 28) in order with learning on; returns `(state, counts)`,
-    `counts (batch, n_exc)` the excitatory spike counts per image. `variability` (static; default:
-    whether `state.spread` is non-zero) switches the per-synapse/per-event amplitudes on."""
+    """Presents `images` (batch, 28, 28) in order with learning on; returns
+    `(state, counts, presentations)`: `counts (batch, n_exc)` the excitatory spike counts of each
+    image's last presentation and `presentations (batch,)` how often it was presented (see
+    `DiehlCook.min_spikes`). `variability` (static; default: whether `state.spread` is non-zero)
+    switches the per-synapse/per-event amplitudes on."""
     _check_images(cfg, images)
     if variability is None:
         variability = bool(np.asarray(state.spread) != 0)
