@@ -107,6 +107,7 @@ def main():
     ap.add_argument("--images", type=int, default=40)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--w-max", type=float, default=0.5, help="mV per device at G_max (experiments/hbn_stdp_mnist)")
     args = ap.parse_args()
     x, _ = load_mnist("train", limit=args.images)
     x = jnp.asarray(x)
@@ -116,7 +117,7 @@ def main():
     )
     rule = hbn_stdp()
     for n in [int(s) for s in args.sizes.split(",")]:
-        cfg = DiehlCook(n_exc=n)
+        cfg = DiehlCook(n_exc=n, w_max=args.w_max)
         st = init_state(cfg, rule, key=jr.key(0))
         t_mem = median_time(lambda: jax.block_until_ready(train(cfg, rule, st, x, key=jr.key(1))[0].w), args.repeats)
         t_mem /= args.images
