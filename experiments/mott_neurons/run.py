@@ -486,7 +486,7 @@ def exp_third_order(dev, out, quick):
     axs[0].set_yticks(range(len(names)), names)
     axs[0].axvspan(*window, color="grey", alpha=0.2, label="quasi-static hysteresis window")
     axs[0].set(xlabel="bias (V)", title="third-order element: regimes vs bias")
-    axs[0].legend(fontsize=7, loc="upper left")
+    axs[0].legend(fontsize=7, loc="center right")
     t0 = ts[late][0] + 0.2 * (t_end - t_settle)
     show = (ts >= t0) & (ts <= t0 + 250e-9)
     k_osc = osc[0] if osc else None  # the lowest-bias oscillation: clean single spikes

@@ -62,11 +62,22 @@ def third_order_element(device: AbstractDevice, *, c_internal, r_series, drive: 
     - `SwitchedMottMemristor` (`nbo2_kumar2020_switched`): Kumar et al.'s own compact model
       (SI section 7, Eq. 5), a metallic path in parallel with the Poole-Frenkel channel,
       switched on above a device current $I_2$ and off below $I_1 < I_2$, here with finite
-      switching times. With 2.5 pF and 2 kOhm (`experiments/mott_neurons`, `THIRD`) a bias
-      sweep gives: quiescence; a Poole-Frenkel relaxation oscillation (single spikes) at biases
-      below the element's quasi-static hysteresis window (`hysteresis_window`, [1.88, 3.54] V);
-      periodic bursts whose spike count grows with the bias (2, then 3, 4, 6) around the
-      window's lower edge; a latched metallic state above. BURST_DETAIL
+      switching times. With 3.3 pF and 1.65 kOhm (`experiments/mott_neurons`, `THIRD`) a
+      bias sweep from 0.8 to 3 V gives: quiescence (<= 0.9 V); a relaxation oscillation of
+      single spikes from 1.0 V, below the element's quasi-static hysteresis window
+      (`hysteresis_window`: [1.55, 3.14] V), reaching into its lower edge (to 1.6 V); periodic
+      two-spike bursts within the window, 1.65-1.8 V (at 1.75 V one burst every 26.6 ns, period
+      constant to < 0.1%); irregular groups at 1.85 V; and from 1.9 V the latched metallic
+      state. A spike is the internal capacitance discharging through the heated channel. Below
+      the window every spike drives the device current above $I_2$ and opens the metallic
+      path, which shunts the capacitance until it closes (over $\tau_{off}$): one spike per
+      cycle. Within the window the channel stays warm (500-650 K between spikes, with small
+      sub-threshold oscillations); the first spike of a pair stays below $I_2$ and leaves the
+      path closed, so a second, larger one follows within ~5 ns, opens it, and the path (held
+      partly open while the current lies between $I_1$ and $I_2$) quenches firing until the
+      next pair. Between 1.2 and 1.6 V the single spikes are likewise flanked by small
+      sub-threshold excursions. The bursting range is narrow and was found by a parameter
+      search (see `nbo2_kumar2020_switched`).
     - `MottMemristor` (`nbo2_kumar2020`): a smooth, non-hysteretic transition $m_{eq}(T)$.
       With 10 pF and 500 Ohm a sweep from 0.8 to 2 V gives quiescence, relaxation
       oscillation from a cold channel (from ~0.85 V, just above the element's narrow
