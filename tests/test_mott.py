@@ -240,6 +240,31 @@ def test_switched_branches_and_window():
     assert float(lo) < float(hi)
 
 
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_switched_element_stiff_solve_has_no_nan(dtype):
+    """The switched-path element oscillates without NaNs in both precisions (float32 needs
+    rtol >= 1e-5: at 1e-6, near its resolution, the step-size controller stalls)."""
+    sdev = md.nbo2_kumar2020_switched()
+    cast = lambda tree: jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype) if eqx.is_inexact_array(x) else x, tree)
+    circ = cast(mn.third_order_element(sdev, c_internal=THIRD_C, r_series=THIRD_RS, drive=mc.Constant(1.0)))
+    t_end = 0.3e-6
+    ts = jnp.linspace(0.0, t_end, 4001, dtype=dtype)
+    sol = mc.simulate(
+        circ,
+        jnp.asarray(0.0, dtype),
+        jnp.asarray(t_end, dtype),
+        ts=ts,
+        save_fn=lambda t, y: (y.v[0], y.devices[0].temperature),
+        rtol=1e-5,
+        atol=1e-7,
+        max_steps=50_000,
+    )
+    v, temp = sol.ys
+    assert v.dtype == dtype
+    assert np.all(np.isfinite(np.asarray(v))) and np.all(np.isfinite(np.asarray(temp)))
+    assert len(mn.spike_times(np.asarray(ts, float), np.asarray(temp, float), SPIKE_T)) >= 10
+
+
 def test_switched_third_order_oscillates_below_and_bursts_in_window():
     """Kumar et al.'s element with the current-switched metallic path: single-spike
     oscillation at a bias below the hysteresis window, periodic two-spike bursts within it."""

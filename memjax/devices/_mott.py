@@ -265,6 +265,10 @@ class SwitchedMottMemristor(AbstractMottChannel):
     element's internal capacitance behind its series resistance (`memjax.neurons.
     third_order_element`).
 
+    !!! note
+        In float32 solve with `rtol` >= 1e-5: at 1e-6, close to float32 resolution, the
+        step-size controller stalls on the switching edges (float64 is fine at 1e-6).
+
     **Units:** conductances S, currents A, energies eV, thickness m, temperatures K, thermal
     resistance K/W, heat capacity J/K, times s.
     """
