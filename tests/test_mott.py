@@ -207,6 +207,95 @@ def test_third_order_regimes(dev):
     assert n[2] <= 1 and temp[2][late].min() > SPIKE_T
 
 
+def test_hysteresis_window_of_the_smooth_element(dev):
+    """The window of the smooth-transition element (500 Ohm) is the Poole-Frenkel fold."""
+    lo, hi = (float(x) for x in mn.hysteresis_window(dev, 500.0))
+    i, v, _ = _steady_curve(dev, 400)
+    v_app = v + 500.0 * i
+    assert 0.7 < lo < hi < 0.9
+    assert hi == pytest.approx(v_app[: np.argmax(np.diff(v_app) < 0) + 1].max(), abs=1e-4)
+
+
+# Kumar's element with the switched metallic path (the `THIRD` configuration of experiments/mott_neurons)
+THIRD_RS, THIRD_C = 1650.0, 3.3e-12
+BIAS_BELOW, BIAS_INSIDE = 1.4, 1.75
+
+
+def test_switched_branches_and_window():
+    """Insulating and metallic branches of the current-switched device: each is a power
+    balance, the open path only adds conductance, and the window lies between the metallic
+    branch at i_off and the insulating branch at i_on."""
+    sdev = md.nbo2_kumar2020_switched()
+    i = jnp.asarray([0.2e-3, 1.0e-3])
+    for path in (0.0, 1.0):
+        v, st = jax.vmap(lambda c, p=path: sdev.steady_state_at_current(c, p))(i)
+        heat = (np.asarray(st.temperature) - 300.0) / float(sdev.r_th)
+        np.testing.assert_allclose(np.asarray(v * i), heat, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(jax.vmap(sdev.current)(st, v)), np.asarray(i), rtol=1e-6)
+    v_ins = sdev.steady_state_at_current(sdev.i_on, 0.0)[0]
+    v_met = sdev.steady_state_at_current(sdev.i_off, 1.0)[0]
+    lo, hi = mn.hysteresis_window(sdev, THIRD_RS)
+    assert float(lo) == pytest.approx(float(v_met + THIRD_RS * sdev.i_off), rel=1e-3)
+    assert float(hi) == pytest.approx(float(v_ins + THIRD_RS * sdev.i_on), rel=1e-3)
+    assert float(lo) < float(hi)
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_switched_element_stiff_solve_has_no_nan(dtype):
+    """The switched-path element oscillates without NaNs in both precisions (float32 needs
+    rtol >= 1e-5: at 1e-6, near its resolution, the step-size controller stalls)."""
+    sdev = md.nbo2_kumar2020_switched()
+    cast = lambda tree: jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype) if eqx.is_inexact_array(x) else x, tree)
+    circ = cast(mn.third_order_element(sdev, c_internal=THIRD_C, r_series=THIRD_RS, drive=mc.Constant(1.0)))
+    t_end = 0.3e-6
+    ts = jnp.linspace(0.0, t_end, 4001, dtype=dtype)
+    sol = mc.simulate(
+        circ,
+        jnp.asarray(0.0, dtype),
+        jnp.asarray(t_end, dtype),
+        ts=ts,
+        save_fn=lambda t, y: (y.v[0], y.devices[0].temperature),
+        rtol=1e-5,
+        atol=1e-7,
+        max_steps=50_000,
+    )
+    v, temp = sol.ys
+    assert v.dtype == dtype
+    assert np.all(np.isfinite(np.asarray(v))) and np.all(np.isfinite(np.asarray(temp)))
+    assert len(mn.spike_times(np.asarray(ts, float), np.asarray(temp, float), SPIKE_T)) >= 10
+
+
+def test_switched_third_order_oscillates_below_and_bursts_in_window():
+    """Kumar et al.'s element with the current-switched metallic path: single-spike
+    oscillation at a bias below the hysteresis window, periodic two-spike bursts within it."""
+    sdev = md.nbo2_kumar2020_switched()
+    lo, hi = (float(x) for x in mn.hysteresis_window(sdev, THIRD_RS))
+    below, inside = BIAS_BELOW, BIAS_INSIDE
+    assert below < lo <= inside < hi
+    t_end, n = 1.2e-6, 8001
+
+    @jax.vmap
+    def run(vb):
+        circ = mn.third_order_element(sdev, c_internal=THIRD_C, r_series=THIRD_RS, drive=mc.Constant(vb))
+        ts = jnp.linspace(0.0, t_end, n)
+        sol = mc.simulate(circ, 0.0, t_end, ts=ts, save_fn=lambda t, y: y.devices[0].temperature, max_steps=300_000)
+        return sol.ys
+
+    temp = np.asarray(run(jnp.asarray([below, inside])))
+    ts = np.linspace(0.0, t_end, n)
+    late = ts > 0.3 * t_end
+    stats = []
+    for k in range(2):
+        tl = temp[k][late]
+        spikes = mn.spike_times(ts[late], tl, 0.5 * (tl.min() + tl.max()), refractory=1e-9)
+        stats.append((spikes, mn.burst_statistics(spikes)))
+    spikes, st = stats[0]
+    isi = np.diff(spikes)
+    assert len(spikes) >= 10 and np.std(isi) / np.mean(isi) < 0.05  # tonic single spikes
+    spikes, st = stats[1]
+    assert st["spikes_per_burst"] == 2 and st["n_bursts"] >= 5 and st["period_cv"] < 0.05
+
+
 def test_firing_modes_set_by_r_and_c(dev):
     """Yi et al. (2018): R and C alone select the firing pattern. Four adaptive circuits and one
     neuristor (the parameter sets of experiments/mott_neurons) give five distinct patterns, each
@@ -309,6 +398,10 @@ def test_bad_input(dev):
         md.nbo2_kumar2020(r_th=-1.0)
     with pytest.raises(ValueError, match="t_imt"):
         md.nbo2_kumar2020(t_imt=float("nan"))
+    with pytest.raises(ValueError, match="i_off"):
+        md.nbo2_kumar2020_switched(i_off=2e-3, i_on=1e-3)
+    with pytest.raises(ValueError, match="tau_on"):
+        md.nbo2_kumar2020_switched(tau_on=0.0)
     with pytest.raises(ValueError, match="c1"):
         mn.pickett_neuristor(
             dev, dev, c1=0.0, c2=1e-12, r_load1=1e3, r_load2=1e3, v_bias1=0.7, v_bias2=0.7, drive=mc.Constant(0.0)

@@ -25,7 +25,9 @@ from ._filament import (
 from ._mott import (
     MottMemristor as MottMemristor,
     MottState as MottState,
+    SwitchedMottMemristor as SwitchedMottMemristor,
     nbo2_kumar2020 as nbo2_kumar2020,
+    nbo2_kumar2020_switched as nbo2_kumar2020_switched,
 )
 from ._noise import random_telegraph as random_telegraph, read_noise as read_noise
 from ._perovskite import (

@@ -29,7 +29,69 @@ class MottState(eqx.Module):
     metal_fraction: Float[Array, ""]  # dimensionless
 
 
-class MottMemristor(AbstractDevice):
+class AbstractMottChannel(AbstractDevice):
+    r"""The electro-thermal part shared by the NbO$_x$ models: Poole-Frenkel conduction of the
+    insulating channel and Newton heating and cooling of one lumped channel temperature (see
+    `MottMemristor` for the equations and references). Subclasses add the metallic conduction
+    and its state."""
+
+    g0: eqx.AbstractVar[Float[Array, ""]]
+    e_act: eqx.AbstractVar[Float[Array, ""]]
+    thickness: eqx.AbstractVar[Float[Array, ""]]
+    permittivity: eqx.AbstractVar[Float[Array, ""]]
+    r_th: eqx.AbstractVar[Float[Array, ""]]
+    c_th: eqx.AbstractVar[Float[Array, ""]]
+    t_ambient: eqx.AbstractVar[Float[Array, ""]]
+
+    def state_scale(self) -> MottState:
+        # Temperatures in units of the ambient (~300 K, up to ~4 at the transition); the
+        # metallic fraction is already O(1).
+        return MottState(temperature=self.t_ambient, metal_fraction=jnp.ones_like(self.t_ambient))
+
+    def barrier_lowering(self, v: Voltage) -> Float[Array, ""]:
+        """Poole-Frenkel lowering of the trap barrier at voltage `v` (eV)."""
+        field = jnp.abs(v) / self.thickness  # V/m
+        # sqrt(q E / (pi eps0 eps_r)) is in volts, i.e. the lowering in eV; the +tiny keeps the
+        # derivative of sqrt finite at V = 0.
+        return jnp.sqrt(ELEMENTARY_CHARGE * field / (jnp.pi * _EPS0 * self.permittivity) + 1e-12)
+
+    def insulator_conductance(self, temperature, v: Voltage) -> Float[Array, ""]:
+        """Poole-Frenkel chord conductance $I/V$ of the insulating phase (S)."""
+        # A trial step of an implicit solver may propose T <= 0; conduction is evaluated at no
+        # less than a tenth of the ambient so the Arrhenius factor stays finite.
+        kt = BOLTZMANN_EV * jnp.maximum(temperature, 0.1 * self.t_ambient)
+        return self.g0 * safe_exp(-(self.e_act - self.barrier_lowering(v)) / kt)
+
+    def thermal_time(self) -> Float[Array, ""]:
+        """Thermal time constant $R_{th} C_{th}$ (s)."""
+        return self.r_th * self.c_th
+
+    def _steady_state(self, i, metal_fraction, t_max, n_iter):
+        # Bisection on T of the power balance at DC current i, with the metallic fraction a
+        # function of T; one final Newton step makes the result differentiable (see
+        # `MottMemristor.steady_state_at_current`).
+        i = jnp.asarray(i)
+        t_max = jnp.asarray(t_max, jnp.result_type(i, self.t_ambient))
+
+        def residual(temp):
+            v = (temp - self.t_ambient) / (self.r_th * i)
+            st = MottState(temperature=temp, metal_fraction=metal_fraction(temp))
+            return self.current(st, v) - i
+
+        def body(_, bounds):
+            lo, hi = bounds
+            mid = 0.5 * (lo + hi)
+            up = residual(mid) > 0
+            return jnp.where(up, lo, mid), jnp.where(up, mid, hi)
+
+        lo, hi = jax.lax.fori_loop(0, n_iter, body, (self.t_ambient + 0 * t_max, t_max + 0 * self.t_ambient))
+        temp = jax.lax.stop_gradient(0.5 * (lo + hi))
+        temp = temp - residual(temp) / jax.grad(residual)(temp)
+        v = (temp - self.t_ambient) / (self.r_th * i)
+        return v, MottState(temperature=temp, metal_fraction=metal_fraction(temp))
+
+
+class MottMemristor(AbstractMottChannel):
     r"""NbO$_x$ threshold switch: Poole-Frenkel conduction, Joule heating and an insulator-metal
     transition (the electro-thermal model of Kumar, Williams and Wang; Pickett et al.).
 
@@ -102,26 +164,7 @@ class MottMemristor(AbstractDevice):
     def init_state(self) -> MottState:
         return MottState(temperature=self.t_ambient, metal_fraction=self.metal_equilibrium(self.t_ambient))
 
-    def state_scale(self) -> MottState:
-        # Temperatures in units of the ambient (~300 K, up to ~4 at the transition); the
-        # metallic fraction is already O(1).
-        return MottState(temperature=self.t_ambient, metal_fraction=jnp.ones_like(self.t_ambient))
-
     # -- physics -------------------------------------------------------------------------------
-    def barrier_lowering(self, v: Voltage) -> Float[Array, ""]:
-        """Poole-Frenkel lowering of the trap barrier at voltage `v` (eV)."""
-        field = jnp.abs(v) / self.thickness  # V/m
-        # sqrt(q E / (pi eps0 eps_r)) is in volts, i.e. the lowering in eV; the +tiny keeps the
-        # derivative of sqrt finite at V = 0.
-        return jnp.sqrt(ELEMENTARY_CHARGE * field / (jnp.pi * _EPS0 * self.permittivity) + 1e-12)
-
-    def insulator_conductance(self, temperature, v: Voltage) -> Float[Array, ""]:
-        """Poole-Frenkel chord conductance $I/V$ of the insulating phase (S)."""
-        # A trial step of an implicit solver may propose T <= 0; conduction is evaluated at no
-        # less than a tenth of the ambient so the Arrhenius factor stays finite.
-        kt = BOLTZMANN_EV * jnp.maximum(temperature, 0.1 * self.t_ambient)
-        return self.g0 * safe_exp(-(self.e_act - self.barrier_lowering(v)) / kt)
-
     def metal_equilibrium(self, temperature) -> Float[Array, ""]:
         """Equilibrium metallic fraction $m_{eq}(T)$."""
         return jax.nn.sigmoid((temperature - self.t_imt) / self.imt_width)
@@ -140,10 +183,6 @@ class MottMemristor(AbstractDevice):
         dm = (self.metal_equilibrium(state.temperature) - state.metal_fraction) / self.tau_imt
         return MottState(temperature=heat / self.c_th, metal_fraction=dm)
 
-    def thermal_time(self) -> Float[Array, ""]:
-        """Thermal time constant $R_{th} C_{th}$ (s)."""
-        return self.r_th * self.c_th
-
     # -- quasi-static (steady-state) characteristics ---------------------------------------------
     def steady_state_at_current(self, i: Current, t_max=3000.0, n_iter: int = 80):
         r"""Steady state under a DC current `i` (A, > 0): the temperature that balances Joule
@@ -157,25 +196,7 @@ class MottMemristor(AbstractDevice):
 
         **Returns:** `(voltage, MottState)` with `metal_fraction` at equilibrium.
         """
-        i = jnp.asarray(i)
-        t_max = jnp.asarray(t_max, jnp.result_type(i, self.t_ambient))
-
-        def residual(temp):
-            v = (temp - self.t_ambient) / (self.r_th * i)
-            st = MottState(temperature=temp, metal_fraction=self.metal_equilibrium(temp))
-            return self.current(st, v) - i
-
-        def body(_, bounds):
-            lo, hi = bounds
-            mid = 0.5 * (lo + hi)
-            up = residual(mid) > 0
-            return jnp.where(up, lo, mid), jnp.where(up, mid, hi)
-
-        lo, hi = jax.lax.fori_loop(0, n_iter, body, (self.t_ambient + 0 * t_max, t_max + 0 * self.t_ambient))
-        temp = jax.lax.stop_gradient(0.5 * (lo + hi))
-        temp = temp - residual(temp) / jax.grad(residual)(temp)
-        v = (temp - self.t_ambient) / (self.r_th * i)
-        return v, MottState(temperature=temp, metal_fraction=self.metal_equilibrium(temp))
+        return self._steady_state(i, self.metal_equilibrium, t_max, n_iter)
 
 
 def nbo2_kumar2020(**overrides) -> MottMemristor:
@@ -216,3 +237,132 @@ def nbo2_kumar2020(**overrides) -> MottMemristor:
     )
     params.update(overrides)
     return MottMemristor(**params)
+
+
+class SwitchedMottMemristor(AbstractMottChannel):
+    r"""NbO$_2$ threshold switch with the Mott transition as a parallel metallic path switched
+    hysteretically in current: the compact model of Kumar, Williams and Wang's third-order
+    element (Nature 585, 518 (2020), Supplementary Information section 7, their Eq. 5), with
+    a finite switching time.
+
+    The insulating channel is the Poole-Frenkel, Joule-heated channel of `MottMemristor`
+    (same fields, same equations). In parallel, a metallic (Mott) path of conductance
+    `g_path` is switched on when the device current exceeds $I_2$ = `i_on` and off when it
+    falls below $I_1$ = `i_off` $< I_2$; between the two it keeps its state (current
+    hysteresis). Kumar et al. switch it instantaneously; here its open fraction $m$ follows
+    with a rise time $\tau_{on}$ and a fall time $\tau_{off}$ (the nucleation and the
+    dissolution of the metallic filament take time), smoothed over `switch_width` in current:
+
+    $$I = \big[G_{PF}(T, V) + m\,g_{path}\big]\,V,\qquad
+      \frac{dm}{dt} = \sigma\!\Big(\frac{|I| - I_2}{\delta}\Big)\frac{1 - m}{\tau_{on}}
+                    - \sigma\!\Big(\frac{I_1 - |I|}{\delta}\Big)\frac{m}{\tau_{off}},$$
+
+    $$C_{th}\,\frac{dT}{dt} = I V - \frac{T - T_{amb}}{R_{th}}.$$
+
+    The state is `MottState` with `metal_fraction` $= m$, the open fraction of the metallic
+    path. Kumar et al. note that a model with two state variables (temperature and the Mott
+    state) cannot give their neuromorphic behaviour: the third is the voltage of the
+    element's internal capacitance behind its series resistance (`memjax.neurons.
+    third_order_element`).
+
+    !!! note
+        In float32 solve with `rtol` >= 1e-5: at 1e-6, close to float32 resolution, the
+        step-size controller stalls on the switching edges (float64 is fine at 1e-6).
+
+    **Units:** conductances S, currents A, energies eV, thickness m, temperatures K, thermal
+    resistance K/W, heat capacity J/K, times s.
+    """
+
+    g0: Float[Array, ""] = _arr()  # S, Poole-Frenkel prefactor
+    e_act: Float[Array, ""] = _arr()  # eV, zero-field trap depth
+    thickness: Float[Array, ""] = _arr()  # m
+    permittivity: Float[Array, ""] = _arr()  # dimensionless
+    g_path: Float[Array, ""] = _arr()  # S, conductance of the open metallic path
+    i_on: Float[Array, ""] = _arr()  # A, I_2: the path opens above this device current
+    i_off: Float[Array, ""] = _arr()  # A, I_1 < I_2: the path closes below this device current
+    tau_on: Float[Array, ""] = _arr()  # s, opening time
+    tau_off: Float[Array, ""] = _arr()  # s, closing time
+    switch_width: Float[Array, ""] = _arr()  # A, current over which the switching rates turn on
+    r_th: Float[Array, ""] = _arr()  # K/W
+    c_th: Float[Array, ""] = _arr()  # J/K
+    t_ambient: Float[Array, ""] = _arr()  # K
+
+    def __check_init__(self):
+        for name, unit in [
+            ("g0", "S"),
+            ("e_act", "eV"),
+            ("thickness", "m"),
+            ("permittivity", ""),
+            ("g_path", "S"),
+            ("i_on", "A"),
+            ("i_off", "A"),
+            ("tau_on", "s"),
+            ("tau_off", "s"),
+            ("switch_width", "A"),
+            ("r_th", "K/W"),
+            ("c_th", "J/K"),
+            ("t_ambient", "K"),
+        ]:
+            require_in_range(getattr(self, name), name, low=0.0, unit=unit)
+        require_in_range(self.i_off, "i_off", low=0.0, high=self.i_on, unit="A (below i_on)")
+
+    def init_state(self) -> MottState:
+        return MottState(temperature=self.t_ambient, metal_fraction=jnp.zeros_like(self.t_ambient))
+
+    def conductance(self, state: MottState, v: Voltage) -> Float[Array, ""]:
+        """Chord conductance $I/V$ (S): insulating channel and metallic path in parallel."""
+        m = jnp.clip(state.metal_fraction, 0.0, 1.0)
+        return self.insulator_conductance(state.temperature, v) + m * self.g_path
+
+    def current(self, state: MottState, v: Voltage) -> Current:
+        return self.conductance(state, v) * v
+
+    def rate(self, t, state: MottState, v: Voltage) -> MottState:
+        del t
+        i = jnp.abs(self.current(state, v))
+        heat = self.power(state, v) - (state.temperature - self.t_ambient) / self.r_th
+        m = state.metal_fraction
+        opening = jax.nn.sigmoid((i - self.i_on) / self.switch_width) * (1 - m) / self.tau_on
+        closing = jax.nn.sigmoid((self.i_off - i) / self.switch_width) * m / self.tau_off
+        return MottState(temperature=heat / self.c_th, metal_fraction=opening - closing)
+
+    def steady_state_at_current(self, i: Current, path_open, t_max=3000.0, n_iter: int = 80):
+        r"""Steady state under a DC current `i` (A, > 0) with the metallic path closed
+        (`path_open` = 0: the insulating branch, valid for `i` < `i_on`) or open (1: the
+        metallic branch, valid for `i` > `i_off`); bisection on the power balance as in
+        `MottMemristor.steady_state_at_current`. **Returns:** `(voltage, MottState)`."""
+        m = jnp.asarray(path_open, jnp.result_type(float))
+        return self._steady_state(i, lambda temp: m + 0 * temp, t_max, n_iter)
+
+
+def nbo2_kumar2020_switched(**overrides) -> SwitchedMottMemristor:
+    """The NbO$_2$ channel of `nbo2_kumar2020` with Kumar et al.'s current-switched metallic
+    path (Nature 585, 518 (2020), SI Eq. 5) in place of the smooth transition $m_{eq}(T)$.
+
+    The Poole-Frenkel and thermal values are those of `nbo2_kumar2020` (see its table). The
+    metallic path's values are *calibrated* (*cal*): Kumar et al. give the form of the switch,
+    not lumped values for this channel; the values below make the third-order element
+    (`memjax.neurons.third_order_element`, `THIRD_ORDER_SWITCHED` in `experiments/
+    mott_neurons`) oscillate below its hysteresis window and burst within it.
+
+    | field | value | source |
+    |---|---|---|
+    | `g_path` | 3.2 mS | *cal*: a ~300 Ohm metallic filament in parallel with the channel (Kumar et al.'s metallic path: the thin rutile NbO2 filament of a partially switched channel, 10^2-10^3 Ohm in their devices) |
+    | `i_on` | 1.7 mA | *cal*: I_2 of SI Eq. 5, above the Poole-Frenkel threshold current (~50 uA) and reached only during a discharge of the internal capacitance |
+    | `i_off` | 0.8 mA | *cal*: I_1 of SI Eq. 5 (I_1 / I_2 ~ 0.5) |
+    | `tau_on` | 0.33 ns | *cal*: opening of the metallic path; sub-ns, as the electronic/structural switching of NbO2 (Pickett & Williams 2012) |
+    | `tau_off` | 3.5 ns | *cal*: closing, a few thermal times R_th C_th (the filament cools and re-insulates) |
+    | `switch_width` | 40 uA | *phys*: the switching is sharp on the scale of I_1 (5% of it) |
+
+    Calibrated together with the element's `c_internal` = 3.3 pF and `r_series` = 1.65 kOhm
+    (the `THIRD` configuration of `experiments/mott_neurons`) by a parameter search for
+    single-spike oscillation below the element's hysteresis window and periodic two-spike
+    bursts within it; the bursting range is narrow (~0.15 V of bias) and moves with every value.
+    """
+    base = nbo2_kumar2020()
+    params = {
+        name: getattr(base, name) for name in ("g0", "e_act", "thickness", "permittivity", "r_th", "c_th", "t_ambient")
+    }
+    params.update(g_path=3.2e-3, i_on=1.7e-3, i_off=0.8e-3, tau_on=0.33e-9, tau_off=3.5e-9, switch_width=40e-6)
+    params.update(overrides)
+    return SwitchedMottMemristor(**params)

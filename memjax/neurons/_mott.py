@@ -7,6 +7,7 @@ neuristor) is a stiff source node: a `VoltageSource` behind `r_bias` feeding a n
 small parasitic capacitance.
 """
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -51,28 +52,81 @@ def mott_oscillator(device: AbstractDevice, *, capacitance, resistance, drive: A
 
 def third_order_element(device: AbstractDevice, *, c_internal, r_series, drive: AbstractDrive) -> Circuit:
     r"""Kumar, Williams and Wang's third-order element (Nature 585, 518 (2020)): the NbO$_2$
-    device with its internal parallel capacitance `c_internal` (F) and series resistance
-    `r_series` (Ohm), driven by `drive` (V).
+    device with its internal parallel capacitance `c_internal` (F) behind its series
+    resistance `r_series` (Ohm), driven by `drive` (V).
 
-    Its three state variables are the capacitor voltage (node 0), the channel temperature and
-    the metallic fraction of `MottMemristor`. The two negative-differential-resistance regions
-    of the device (Poole-Frenkel runaway and the insulator-metal transition) give two kinds of
-    instability. With the `nbo2_kumar2020` preset (10 pF, 500 Ohm) a bias sweep from 0.8 to
-    2 V gives quiescence, relaxation oscillation from a cold channel (from ~0.85 V, just above
-    the element's narrow quasi-static hysteresis window of ~0.75-0.83 V, not below it), and,
-    from ~1.15 V, an oscillation on a hot background (the channel stays above ~450 K and the
-    cycle runs through the insulator-metal transition). The periodic two-spike bursting of
-    Kumar et al. is not reproduced: their model's Mott transition is hysteretic in current
-    (metallic resistance switching between current bounds $I_1 < I_2$, their Eq. 5), which this
-    smooth, non-hysteretic $m_{eq}(T)$ lacks. Trials that did not give periodic doublets
-    either (3-10 pF, 100-500 Ohm, 0.7-2 V): a mean-field hysteretic transition (the metallic
-    fraction lowering the local transition temperature by 60-150 K) with metallic-fraction times
-    of 1-20 ns (irregular spike groups in a narrow window near 0.95 V at 10 pF, 10 ns; a latched
-    metallic state at 100-200 Ohm), and a current-hysteretic switch in the spirit of their Eq. 5
-    (on above 2-5 mA, off below 0.5 mA: it latches or freezes and the oscillation stops). Below
-    ~5 pF the fixed point on the Poole-Frenkel branch is stable and there is no oscillation.
+    Its three state variables are the voltage of the internal capacitance (node 0), the
+    channel temperature and the state of the Mott (metallic) conduction. Two device models
+    fill it:
+
+    - `SwitchedMottMemristor` (`nbo2_kumar2020_switched`): Kumar et al.'s own compact model
+      (SI section 7, Eq. 5), a metallic path in parallel with the Poole-Frenkel channel,
+      switched on above a device current $I_2$ and off below $I_1 < I_2$, here with finite
+      switching times. With 3.3 pF and 1.65 kOhm (`experiments/mott_neurons`, `THIRD`) a
+      bias sweep from 0.8 to 3 V gives: quiescence (<= 0.9 V); a relaxation oscillation of
+      single spikes from 1.0 V, below the element's quasi-static hysteresis window
+      (`hysteresis_window`: [1.55, 3.14] V), reaching into its lower edge (to 1.6 V); periodic
+      two-spike bursts within the window, 1.65-1.8 V (at 1.75 V one burst every 26.6 ns, period
+      constant to < 0.1%); irregular groups at 1.85 V; and from 1.9 V the latched metallic
+      state. A spike is the internal capacitance discharging through the heated channel. Below
+      the window every spike drives the device current above $I_2$ and opens the metallic
+      path, which shunts the capacitance until it closes (over $\tau_{off}$): one spike per
+      cycle. Within the window the channel stays warm (500-650 K between spikes, with small
+      sub-threshold oscillations); the first spike of a pair stays below $I_2$ and leaves the
+      path closed, so a second, larger one follows within ~5 ns, opens it, and the path (held
+      partly open while the current lies between $I_1$ and $I_2$) quenches firing until the
+      next pair. Between 1.2 and 1.6 V the single spikes are likewise flanked by small
+      sub-threshold excursions. The bursting range is narrow and was found by a parameter
+      search (see `nbo2_kumar2020_switched`).
+    - `MottMemristor` (`nbo2_kumar2020`): a smooth, non-hysteretic transition $m_{eq}(T)$.
+      With 10 pF and 500 Ohm a sweep from 0.8 to 2 V gives quiescence, relaxation
+      oscillation from a cold channel (from ~0.85 V, just above the element's narrow
+      quasi-static window of ~0.75-0.83 V, not below it) and, from ~1.15 V, an oscillation on
+      a hot background; it never bursts. Trials that did not give periodic doublets with it
+      (3-10 pF, 100-500 Ohm, 0.7-2 V): a mean-field hysteretic transition with metallic-fraction
+      times of 1-20 ns (irregular groups near 0.95 V at 10 pF, 10 ns; a latched metallic state at
+      100-200 Ohm); below ~5 pF the fixed point on the Poole-Frenkel branch is stable and there
+      is no oscillation.
     """
     return mott_oscillator(device, capacitance=c_internal, resistance=r_series, drive=drive)
+
+
+def hysteresis_window(device: AbstractDevice, r_series, *, i_min=1e-6, i_max=2e-2, n: int = 400):
+    r"""Quasi-static hysteresis window $[V_{down}, V_{up}]$ (V) of a device behind a series
+    resistance `r_series` (Ohm) under a slow voltage sweep: the biases at which both the
+    low-current and the high-current branch of $V_{app}(I) = V(I) + R_s I$ are steady states.
+
+    - `MottMemristor`: one S-shaped curve (`steady_state_at_current` on a log grid of `n`
+      currents from `i_min` to `i_max`, A); the window runs from the lowest bias after the
+      last falling stretch to the highest bias before the first. NaN if $V_{app}$ never falls.
+    - `SwitchedMottMemristor`: the insulating branch (path closed) up to the switching-on
+      current `i_on` and the metallic branch (path open) down to `i_off`: $V_{up}$ is where
+      the insulating branch ends (at `i_on`, or earlier at a Poole-Frenkel fold), $V_{down}$
+      the lowest bias of the metallic branch above `i_off`.
+
+    **Returns:** `(v_down, v_up)`, V.
+    """
+    from ..devices._mott import SwitchedMottMemristor
+
+    if isinstance(device, SwitchedMottMemristor):
+        i_ins = jnp.logspace(jnp.log10(i_min), jnp.log10(device.i_on), n)
+        v_ins = jax.vmap(lambda i: device.steady_state_at_current(i, 0.0)[0])(i_ins) + r_series * i_ins
+        falls = jnp.diff(v_ins) < 0
+        v_up = v_ins[jnp.where(jnp.any(falls), jnp.argmax(falls), n - 1)]
+        i_met = jnp.logspace(jnp.log10(device.i_off), jnp.log10(i_max), n)
+        v_met = jax.vmap(lambda i: device.steady_state_at_current(i, 1.0)[0])(i_met) + r_series * i_met
+        return jnp.min(v_met), v_up
+    i = jnp.logspace(jnp.log10(i_min), jnp.log10(i_max), n)
+    v_app = jax.vmap(device.steady_state_at_current)(i)[0] + r_series * i
+    falls = jnp.diff(v_app) < 0
+    first = jnp.argmax(falls)
+    last = n - 2 - jnp.argmax(falls[::-1])
+    idx = jnp.arange(n)
+    v_before = jnp.max(jnp.where(idx <= first, v_app, -jnp.inf))
+    v_after = jnp.min(jnp.where(idx >= last + 1, v_app, jnp.inf))
+    lo, hi = jnp.minimum(v_before, v_after), jnp.maximum(v_before, v_after)
+    none = ~jnp.any(falls)
+    return jnp.where(none, jnp.nan, lo), jnp.where(none, jnp.nan, hi)
 
 
 def adaptive_mott_neuron(
@@ -263,6 +317,32 @@ def burst_groups(isi, ratio: float = 3.0) -> list[int]:
             n += 1
     sizes.append(n)
     return sizes
+
+
+def burst_statistics(times, ratio: float = 3.0) -> dict:
+    """Host-side: the burst structure of a spike train (`times`, s, sorted): spikes are grouped
+    by `burst_groups` (an interval longer than `ratio` x the shortest ends a group), and the
+    first and last groups, which the window may cut, are dropped.
+
+    **Returns:** a dict with `groups` (spike count of every group), `n_bursts` (complete
+    groups), `spikes_per_burst` (their common count, 0 if they differ or there are none),
+    `period_s` (mean interval between the starts of complete groups) and `period_cv` (its
+    coefficient of variation; NaN with fewer than two intervals).
+    """
+    t = np.asarray(times, float)
+    if t.size < 3:
+        return dict(groups=[int(t.size)], n_bursts=0, spikes_per_burst=0, period_s=float("nan"), period_cv=float("nan"))
+    groups = burst_groups(np.diff(t), ratio)
+    starts = t[np.concatenate([[0], np.cumsum(groups)[:-1]])]
+    complete, c_starts = groups[1:-1], starts[1:-1]
+    per = np.diff(c_starts)
+    return dict(
+        groups=[int(g) for g in groups],
+        n_bursts=len(complete),
+        spikes_per_burst=int(complete[0]) if complete and all(g == complete[0] for g in complete) else 0,
+        period_s=float(per.mean()) if per.size else float("nan"),
+        period_cv=float(per.std() / per.mean()) if per.size >= 2 else float("nan"),
+    )
 
 
 def classify_firing(
