@@ -90,9 +90,13 @@ def test_voltage_sweep_hysteresis(dev):
     assert 0.7 < v_on < 0.95 and v_off < v_on - 0.1
 
 
+def _cast(tree, dtype):
+    """`tree` with its inexact arrays in `dtype` (float32 / float64 solves of one circuit)."""
+    return jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype) if eqx.is_inexact_array(x) else x, tree)
+
+
 def _oscillator_spikes(dev, r, t_end=1.0e-6, c=5e-12, v_in=1.5, dtype=jnp.float64):
-    cast = lambda tree: jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype) if eqx.is_inexact_array(x) else x, tree)
-    circ = cast(mn.mott_oscillator(dev, capacitance=c, resistance=r, drive=mc.Constant(v_in)))
+    circ = _cast(mn.mott_oscillator(dev, capacitance=c, resistance=r, drive=mc.Constant(v_in)), dtype)
     ts = jnp.linspace(0.0, t_end, 4001, dtype=dtype)
     sol = mc.simulate(
         circ,
@@ -245,8 +249,7 @@ def test_switched_element_stiff_solve_has_no_nan(dtype):
     """The switched-path element oscillates without NaNs in both precisions (float32 needs
     rtol >= 1e-5: at 1e-6, near its resolution, the step-size controller stalls)."""
     sdev = md.nbo2_kumar2020_switched()
-    cast = lambda tree: jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype) if eqx.is_inexact_array(x) else x, tree)
-    circ = cast(mn.third_order_element(sdev, c_internal=THIRD_C, r_series=THIRD_RS, drive=mc.Constant(1.0)))
+    circ = _cast(mn.third_order_element(sdev, c_internal=THIRD_C, r_series=THIRD_RS, drive=mc.Constant(1.0)), dtype)
     t_end = 0.3e-6
     ts = jnp.linspace(0.0, t_end, 4001, dtype=dtype)
     sol = mc.simulate(
