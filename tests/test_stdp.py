@@ -92,6 +92,28 @@ def test_multiplicative_and_bounded():
     np.testing.assert_allclose(np.asarray(g2), 0.01)
 
 
+@pytest.mark.parametrize("mu", (0.5, 1.0))
+def test_soft_bound(mu):
+    """With the soft bound, potentiation is scaled by ((g_max - g)/(g_max - g_min))^mu: Eq. 1 at
+    the bottom of the window, nothing at the top; depression is untouched; mu = 0 is the plain rule."""
+    g_min = 0.01
+    rule = hbn_stdp("10ms", learning_rate=0.5, g_min=g_min, soft_bound=mu)
+    plain = hbn_stdp("10ms", learning_rate=0.5, g_min=g_min)
+    g = jnp.array([[g_min, 0.3, 0.7, 1.0]], jnp.float32)
+    room = (1.0 - np.asarray(g)) / (1.0 - g_min)
+    pre, post = pair_raster(50, 10, 13)  # causal: potentiation
+    post4 = jnp.tile(post, (1, 4))
+    rel = np.asarray(rule.update(g, pre, post4, 1e-3) / g - 1.0)
+    rel_plain = np.asarray(plain.update(g, pre, post4, 1e-3) / g - 1.0)
+    np.testing.assert_allclose(rel[0, :3], rel_plain[0, :3] * room[0, :3] ** mu, rtol=1e-5)
+    assert rel[0, 3] == 0.0 and rel_plain[0, 0] > 0.0
+    pre, post = pair_raster(50, 13, 10)  # anticausal: depression, bound-independent
+    post4 = jnp.tile(post, (1, 4))
+    np.testing.assert_allclose(rule.update(g, pre, post4, 1e-3), plain.update(g, pre, post4, 1e-3), rtol=1e-6)
+    with pytest.raises(ValueError, match="soft_bound"):
+        hbn_stdp("10ms", soft_bound=-1.0)
+
+
 def test_variability_statistics(getkey):
     """Per-synapse and per-event amplitudes stay in the top/bottom band, have the average fit
     as median, and the per-event spread around a device shrinks with cycle_fraction."""
