@@ -509,7 +509,9 @@ def exp_third_order(dev, out, quick):
     k_ex = int(np.argmin(abs(b - cfg["example_bias"])))  # the example bias is on the sweep
     ex = shapes[k_ex]
 
-    fig, axs = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw=dict(width_ratios=[1, 1.4]))
+    fig = plt.figure(figsize=(13, 5))
+    grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.5])
+    axs = [fig.add_subplot(grid[:, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])]
     names = list(dict.fromkeys(sorted(labels, key=lambda x: (x.startswith("bursting"), x))))
     colors = {n: c for n, c in zip(names, plt.cm.tab10.colors)}
     axs[0].scatter(b, [names.index(x) for x in labels], c=[colors[x] for x in labels], zorder=3)
@@ -528,21 +530,30 @@ def exp_third_order(dev, out, quick):
     axs[0].set(xlabel="bias (V)", title="third-order element: regimes vs bias", xlim=(b.min() - 0.05, b.max() + 0.05))
     axs[0].legend(fontsize=7, loc="center right")
     t0 = ts[late][0]
-    show = (ts >= t0) & (ts <= t0 + 250e-9)
+    show = (ts >= t0) & (ts <= t0 + 200e-9)
+    # the highest-bias single-spike oscillation below the window, and the example doublets
     k_osc = max((k for k in osc if b[k] < window[0]), default=None, key=lambda k: b[k])
     if k_osc is not None:
-        axs[1].plot(
-            ts[show] * 1e9,
-            temp[k_osc][show],
-            lw=0.7,
-            color="tab:blue",
-            alpha=0.6,
-            label=f"{b[k_osc]:.3f} V: {labels[k_osc]}",
-        )
-    axs[1].plot(ts[show] * 1e9, temp[k_ex][show], lw=0.9, color="tab:red", label=f"{b[k_ex]:.3f} V: {labels[k_ex]}")
-    axs[1].axhspan(*ex["level_band"], color="tab:red", alpha=0.1, label="spike levels giving 2 per burst")
-    axs[1].set(xlabel="t (ns)", ylabel="channel T (K)", title="example traces")
-    axs[1].legend(fontsize=7, loc="upper right")
+        axs[1].plot(ts[show] * 1e9, temp[k_osc][show], lw=0.8, color="tab:green")
+        axs[1].set_title(f"{b[k_osc]:.3f} V (below the window): {labels[k_osc]}", fontsize=9)
+    axs[1].set(ylabel="channel T (K)")
+    cur_ex = cur[k_ex][show]
+    axs[2].plot(ts[show] * 1e9, temp[k_ex][show], lw=0.9, color="tab:purple", label="channel T")
+    axs[2].plot(
+        ts[show][cur_ex > base["i_on"]] * 1e9,
+        temp[k_ex][show][cur_ex > base["i_on"]],
+        ".",
+        ms=3,
+        color="k",
+        label="current > I2 (path opening)",
+    )
+    axs[2].axhspan(*ex["level_band"], color="tab:purple", alpha=0.12, label="spike levels that count 2 per burst")
+    axs[2].set_title(f"{b[k_ex]:.3f} V (in the window): {labels[k_ex]}", fontsize=9)
+    axs[2].set(
+        xlabel="t (ns)", ylabel="channel T (K)", ylim=(None, temp[k_ex][show].max() + 300.0)
+    )  # room for the legend
+    axs[2].legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
     save_figure(fig, out, "third_order.png")
     return {
         "device": "nbo2_kumar2020_switched",
