@@ -221,8 +221,8 @@ def test_hysteresis_window_of_the_smooth_element(dev):
 
 
 # Kumar's element with the switched metallic path (the `THIRD` configuration of experiments/mott_neurons)
-THIRD_RS, THIRD_C = 1650.0, 3.3e-12
-BIAS_BELOW, BIAS_INSIDE = 1.4, 1.75
+THIRD_RS, THIRD_C = 3400.0, 1.9e-12
+BIAS_BELOW, BIAS_INSIDE = 1.3, 1.525
 
 
 def test_switched_branches_and_window():
@@ -249,7 +249,9 @@ def test_switched_element_stiff_solve_has_no_nan(dtype):
     """The switched-path element oscillates without NaNs in both precisions (float32 needs
     rtol >= 1e-5: at 1e-6, near its resolution, the step-size controller stalls)."""
     sdev = md.nbo2_kumar2020_switched()
-    circ = _cast(mn.third_order_element(sdev, c_internal=THIRD_C, r_series=THIRD_RS, drive=mc.Constant(1.0)), dtype)
+    circ = _cast(
+        mn.third_order_element(sdev, c_internal=THIRD_C, r_series=THIRD_RS, drive=mc.Constant(BIAS_BELOW)), dtype
+    )
     t_end = 0.3e-6
     ts = jnp.linspace(0.0, t_end, 4001, dtype=dtype)
     sol = mc.simulate(
@@ -270,33 +272,49 @@ def test_switched_element_stiff_solve_has_no_nan(dtype):
 
 def test_switched_third_order_oscillates_below_and_bursts_in_window():
     """Kumar et al.'s element with the current-switched metallic path: single-spike
-    oscillation at a bias below the hysteresis window, periodic two-spike bursts within it."""
+    oscillation at a bias below the hysteresis window; within it, periodic two-spike bursts
+    whose spikes peak within 15% of each other, with the inter-burst gap >= 2 x the
+    intra-burst interval and no other peak above the mid-level (`burst_shape`)."""
     sdev = md.nbo2_kumar2020_switched()
     lo, hi = (float(x) for x in mn.hysteresis_window(sdev, THIRD_RS))
     below, inside = BIAS_BELOW, BIAS_INSIDE
     assert below < lo <= inside < hi
-    t_end, n = 1.2e-6, 8001
+    t_end, n = 1.0e-6, 20001  # 50 ps samples resolve the ~1 ns spike peaks
 
     @jax.vmap
     def run(vb):
         circ = mn.third_order_element(sdev, c_internal=THIRD_C, r_series=THIRD_RS, drive=mc.Constant(vb))
         ts = jnp.linspace(0.0, t_end, n)
-        sol = mc.simulate(circ, 0.0, t_end, ts=ts, save_fn=lambda t, y: y.devices[0].temperature, max_steps=300_000)
-        return sol.ys
+        save = lambda t, y: (y.devices[0].temperature, sdev.current(y.devices[0], y.v[0]))
+        return mc.simulate(circ, 0.0, t_end, ts=ts, save_fn=save, max_steps=300_000).ys
 
-    temp = np.asarray(run(jnp.asarray([below, inside])))
+    temp, cur = (np.asarray(x) for x in run(jnp.asarray([below, inside])))
     ts = np.linspace(0.0, t_end, n)
-    late = ts > 0.3 * t_end
-    stats = []
-    for k in range(2):
-        tl = temp[k][late]
-        spikes = mn.spike_times(ts[late], tl, 0.5 * (tl.min() + tl.max()), refractory=1e-9)
-        stats.append((spikes, mn.burst_statistics(spikes)))
-    spikes, st = stats[0]
-    isi = np.diff(spikes)
-    assert len(spikes) >= 10 and np.std(isi) / np.mean(isi) < 0.05  # tonic single spikes
-    spikes, st = stats[1]
-    assert st["spikes_per_burst"] == 2 and st["n_bursts"] >= 5 and st["period_cv"] < 0.05
+    late = ts > 0.3e-6
+    tonic = mn.burst_shape(ts[late], temp[0][late])
+    assert tonic["n_spikes"] >= 10 and set(tonic["groups"]) == {1}  # single spikes, no grouping
+    sh = mn.burst_shape(ts[late], temp[1][late], current=cur[1][late], i_on=float(sdev.i_on))
+    assert sh["spikes_per_burst"] == 2 and sh["n_bursts"] >= 10 and sh["period_cv"] < 0.05  # (c)
+    assert sh["peak_spread"] <= 0.15  # (a): both spikes of a burst peak alike
+    assert sh["interval_ratio"] >= 2.0 and sh["band_fraction"] > 0.25  # (b)
+
+
+def test_burst_shape_of_a_synthetic_doublet_train():
+    """`burst_shape` on Gaussian spikes in pairs (1 ns apart, every 10 ns) with a small bump
+    between pairs: the counts, period, interval ratio, peak spread and level band are exact."""
+    ts = np.arange(0.0, 100e-9, 0.01e-9)
+    spike = lambda t0, a: a * np.exp(-(((ts - t0) / 0.1e-9) ** 2))
+    x = 300.0 + sum(
+        spike(t0, 500.0) + spike(t0 + 1e-9, 450.0) + spike(t0 + 5e-9, 100.0) for t0 in np.arange(2e-9, 100e-9, 10e-9)
+    )
+    cur = np.where(x > 700.0, 2e-3, 0.0)
+    sh = mn.burst_shape(ts, x, current=cur, i_on=1e-3)
+    assert sh["groups"] == [2] * 10 and sh["n_bursts"] == 8 and sh["spikes_per_burst"] == 2
+    assert sh["period_s"] == pytest.approx(10e-9, rel=1e-6) and sh["period_cv"] < 1e-6
+    assert sh["interval_ratio"] == pytest.approx(9.0, rel=1e-6)
+    assert sh["peak_spread"] == pytest.approx(50.0 / 800.0, rel=1e-3)  # 800 K and 750 K peaks
+    assert sh["level_band"] == pytest.approx((400.0, 750.0), rel=1e-3)
+    assert sh["open_fraction"] == pytest.approx(1.0)
 
 
 def test_firing_modes_set_by_r_and_c(dev):

@@ -400,12 +400,15 @@ def exp_fit(dev, out, quick, key):
 # Kumar et al.'s third-order element with the current-switched metallic path (SI Eq. 5):
 # `nbo2_kumar2020_switched` behind its series resistance, with its internal capacitance
 THIRD = dict(
-    c_internal=3.3e-12,
-    r_series=1650.0,
-    biases=tuple(np.round(np.concatenate([np.arange(0.8, 1.45, 0.1), np.arange(1.5, 2.1, 0.05), [2.2, 2.5, 3.0]]), 3)),
-    quick_biases=(0.8, 1.2, 1.4, 1.6, 1.7, 1.75, 1.8, 2.0),
-    example_bias=1.75,
+    c_internal=1.9e-12,
+    r_series=3400.0,
+    biases=tuple(np.round(np.concatenate([np.arange(1.0, 2.001, 0.025), [2.2, 2.5, 3.0]]), 3)),
+    quick_biases=(1.0, 1.3, 1.45, 1.5, 1.525, 1.55, 1.575, 1.7, 2.5),
+    example_bias=1.525,
+    variation=0.1,  # robustness: each calibrated value at x(1 -/+ variation), one at a time
 )
+# the calibrated values varied for the robustness check (device fields, then the circuit's)
+THIRD_VARIED = ("g_path", "i_on", "i_off", "tau_on", "tau_off", "switch_width", "c_internal", "r_series")
 
 
 def regime(ts, temp, t_settle):
@@ -433,76 +436,124 @@ def regime(ts, temp, t_settle):
     return "irregular", 0
 
 
+def clean_doublet(shape, min_bursts=10):
+    """A periodic two-spike burst train that does not depend on the spike level: (a) both
+    spikes of a burst open the metallic path or peak within 15% of each other, (b) the
+    inter-burst gap >= 2 x the intra-burst interval (and, by construction of `burst_shape`, no
+    other peak above the midpoint between the spikes), (c) >= `min_bursts` complete bursts of
+    2, their period constant to 5%."""
+    return bool(
+        shape["spikes_per_burst"] == 2
+        and shape["n_bursts"] >= min_bursts
+        and shape["period_cv"] < 0.05
+        and shape["interval_ratio"] >= 2.0
+        and (shape["peak_spread"] <= 0.15 or shape["open_fraction"] == 1.0)
+    )
+
+
 def exp_third_order(dev, out, quick):
     """Regimes of Kumar's third-order element against bias, its quasi-static hysteresis
-    window, and an example two-spike burst train."""
+    window, the shape of its two-spike bursts (same-kind spikes, interval ratio, the band of
+    spike levels that count them, periodicity) and their robustness to each calibrated value
+    at +-10%."""
     cfg = THIRD
     sdev = md.nbo2_kumar2020_switched()
     del dev  # the element uses the switched-path variant of the same NbO2 channel
-    biases = jnp.asarray(cfg["quick_biases"] if quick else cfg["biases"])
-    t_end = 1.5e-6 if quick else 3e-6
-    n_save = 6001 if quick else 12001
+    biases = np.asarray(cfg["quick_biases"] if quick else cfg["biases"])
+    t_end = 1.0e-6 if quick else 1.6e-6
+    n_save = int(t_end / 0.05e-9) + 1  # 50 ps samples: the spikes last ~1 ns
+    t_settle = 0.3e-6
+    base = {n: float(getattr(sdev, n)) for n in THIRD_VARIED[:6]}
+    base.update(c_internal=cfg["c_internal"], r_series=cfg["r_series"])
 
     @eqx.filter_jit
-    def run(vb):
-        circ = mn.third_order_element(
-            sdev, c_internal=cfg["c_internal"], r_series=cfg["r_series"], drive=mc.Constant(vb)
-        )
-        return run_circuit(
-            circ,
-            t_end,
-            n_save,
-            lambda t, y: (y.v[0], y.devices[0].temperature, y.devices[0].metal_fraction),
-            max_steps=int(1e5 + 1.5e11 * t_end),
-        )
+    def run(vb, params):
+        p = dict(zip(THIRD_VARIED, params))
+        d = md.nbo2_kumar2020_switched(**{n: p[n] for n in THIRD_VARIED[:6]})
+        circ = mn.third_order_element(d, c_internal=p["c_internal"], r_series=p["r_series"], drive=mc.Constant(vb))
+        save = lambda t, y: (y.devices[0].temperature, d.current(y.devices[0], y.v[0]))
+        return run_circuit(circ, t_end, n_save, save, max_steps=int(1e5 + 1.5e11 * t_end))
 
-    ts, (v, temp, m), res = jax.vmap(run)(biases)
-    ts, v, temp, m = (np.asarray(x) for x in (ts[0], v, temp, m))
-    t_settle = 0.3 * t_end
-    found = [regime(ts, temp[k], t_settle) for k in range(len(biases))]
+    # the bias sweep (calibrated values), then the +-10% variants at the example bias
+    variants = [(n, f) for n in THIRD_VARIED for f in (1 - cfg["variation"], 1 + cfg["variation"])]
+    params = [[base[n] for n in THIRD_VARIED]] * len(biases)
+    params += [[base[m] * (f if m == n else 1.0) for m in THIRD_VARIED] for n, f in variants]
+    vbs = np.concatenate([biases, np.full(len(variants), cfg["example_bias"])])
+    ts, (temp, cur), res = jax.vmap(run)(jnp.asarray(vbs), jnp.asarray(params))
+    ts, temp, cur = np.asarray(ts[0]), np.asarray(temp), np.asarray(cur)
+    late = ts > t_settle
+    i_ons = [base["i_on"]] * len(biases) + [base["i_on"] * (f if n == "i_on" else 1.0) for n, f in variants]
+    shapes = [mn.burst_shape(ts[late], temp[k][late], current=cur[k][late], i_on=i_ons[k]) for k in range(len(vbs))]
+    nb = len(biases)
+    found = [regime(ts, temp[k], t_settle) for k in range(nb)]
     regimes = [r for r, _ in found]
-    per_burst = [n for _, n in found]
     labels = [f"bursting ({n})" if r == "bursting" else r for r, n in found]
+    clean = [clean_doublet(shapes[k]) for k in range(nb)]
     window = [float(x) for x in mn.hysteresis_window(sdev, cfg["r_series"])]
-    b = np.asarray(biases)
-    bounds = [float(0.5 * (b[k] + b[k + 1])) for k in range(len(b) - 1) if labels[k] != labels[k + 1]]
+    b = biases
+    bounds = [float(0.5 * (b[k] + b[k + 1])) for k in range(nb - 1) if labels[k] != labels[k + 1]]
     osc = [k for k, r in enumerate(regimes) if r == "oscillation"]
     dbl = [k for k, (r, n) in enumerate(found) if r == "bursting" and n == 2]
-    burst = [k for k, r in enumerate(regimes) if r == "bursting"]
     in_window = lambda k: window[0] <= b[k] <= window[1]
-    # the example: the two-spike burst train closest to the configured bias
-    k_ex = (
-        min(dbl, key=lambda k: abs(b[k] - cfg["example_bias"])) if dbl else int(np.argmin(abs(b - cfg["example_bias"])))
-    )
-    late = ts > t_settle
-    level = 0.5 * (temp[k_ex][late].min() + temp[k_ex][late].max())
-    ex_spikes = mn.spike_times(ts[late], temp[k_ex][late], level, refractory=1e-9)
-    ex = mn.burst_statistics(ex_spikes)
+    # the longest run of consecutive sweep biases inside the window with clean doublets
+    best, run_start = (0, -1, -1), None
+    for k in range(nb + 1):
+        ok = k < nb and clean[k] and in_window(k)
+        if ok and run_start is None:
+            run_start = k
+        if not ok and run_start is not None:
+            best = max(best, (b[k - 1] - b[run_start], run_start, k - 1))
+            run_start = None
+    width, k0, k1 = best
+    robust = [clean_doublet(shapes[nb + j]) for j in range(len(variants))]
+    k_ex = int(np.argmin(abs(b - cfg["example_bias"])))  # the example bias is on the sweep
+    ex = shapes[k_ex]
 
-    fig, axs = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw=dict(width_ratios=[1, 1.3]))
+    fig = plt.figure(figsize=(13, 5))
+    grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.5])
+    axs = [fig.add_subplot(grid[:, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])]
     names = list(dict.fromkeys(sorted(labels, key=lambda x: (x.startswith("bursting"), x))))
     colors = {n: c for n, c in zip(names, plt.cm.tab10.colors)}
     axs[0].scatter(b, [names.index(x) for x in labels], c=[colors[x] for x in labels], zorder=3)
+    cl = [k for k in range(nb) if clean[k]]
+    axs[0].scatter(
+        b[cl],
+        [names.index(labels[k]) for k in cl],
+        s=90,
+        facecolors="none",
+        edgecolors="k",
+        zorder=4,
+        label="clean periodic doublet (a)-(c)",
+    )
     axs[0].set_yticks(range(len(names)), names)
     axs[0].axvspan(*window, color="grey", alpha=0.2, label="quasi-static hysteresis window")
-    axs[0].set(xlabel="bias (V)", title="third-order element: regimes vs bias")
+    axs[0].set(xlabel="bias (V)", title="third-order element: regimes vs bias", xlim=(b.min() - 0.05, b.max() + 0.05))
     axs[0].legend(fontsize=7, loc="center right")
-    t0 = ts[late][0] + 0.2 * (t_end - t_settle)
-    show = (ts >= t0) & (ts <= t0 + 250e-9)
-    k_osc = osc[0] if osc else None  # the lowest-bias oscillation: clean single spikes
+    t0 = ts[late][0]
+    show = (ts >= t0) & (ts <= t0 + 200e-9)
+    # the highest-bias single-spike oscillation below the window, and the example doublets
+    k_osc = max((k for k in osc if b[k] < window[0]), default=None, key=lambda k: b[k])
     if k_osc is not None:
-        axs[1].plot(
-            ts[show] * 1e9,
-            temp[k_osc][show],
-            lw=0.7,
-            color="tab:blue",
-            alpha=0.6,
-            label=f"{b[k_osc]:.2f} V: {labels[k_osc]}",
-        )
-    axs[1].plot(ts[show] * 1e9, temp[k_ex][show], lw=0.9, color="tab:red", label=f"{b[k_ex]:.2f} V: {labels[k_ex]}")
-    axs[1].axhline(level, color="tab:red", ls=":", lw=0.7)
-    axs[1].set(xlabel="t (ns)", ylabel="channel T (K)", title="example traces (dotted: spike level)")
-    axs[1].legend(fontsize=7, loc="upper right")
+        axs[1].plot(ts[show] * 1e9, temp[k_osc][show], lw=0.8, color="tab:green")
+        axs[1].set_title(f"{b[k_osc]:.3f} V (below the window): {labels[k_osc]}", fontsize=9)
+    axs[1].set(ylabel="channel T (K)")
+    cur_ex = cur[k_ex][show]
+    axs[2].plot(ts[show] * 1e9, temp[k_ex][show], lw=0.9, color="tab:purple", label="channel T")
+    axs[2].plot(
+        ts[show][cur_ex > base["i_on"]] * 1e9,
+        temp[k_ex][show][cur_ex > base["i_on"]],
+        ".",
+        ms=3,
+        color="k",
+        label="current > I2 (path opening)",
+    )
+    axs[2].axhspan(*ex["level_band"], color="tab:purple", alpha=0.12, label="spike levels that count 2 per burst")
+    axs[2].set_title(f"{b[k_ex]:.3f} V (in the window): {labels[k_ex]}", fontsize=9)
+    axs[2].set(
+        xlabel="t (ns)", ylabel="channel T (K)", ylim=(None, temp[k_ex][show].max() + 300.0)
+    )  # room for the legend
+    axs[2].legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
     save_figure(fig, out, "third_order.png")
     return {
         "device": "nbo2_kumar2020_switched",
@@ -510,30 +561,55 @@ def exp_third_order(dev, out, quick):
         "r_series_ohm": cfg["r_series"],
         "biases_V": b.tolist(),
         "regimes": labels,
-        "spikes_per_burst": per_burst,
+        "spikes_per_burst": [s["spikes_per_burst"] for s in shapes[:nb]],
+        "clean_doublet": clean,
+        "peak_spread": [s["peak_spread"] for s in shapes[:nb]],
+        "interval_ratio": [s["interval_ratio"] for s in shapes[:nb]],
+        "band_fraction": [s["band_fraction"] for s in shapes[:nb]],
+        "open_fraction": [s["open_fraction"] for s in shapes[:nb]],
         "boundaries_V": bounds,
         "hysteresis_window_V": window,
         "all_solves_ok": bool(np.all(np.asarray(res) == 0)),
         "oscillation_bias_range_V": [float(b[k]) for k in (osc[0], osc[-1])] if osc else [],
-        # Kumar et al. show oscillation below the window; here it also reaches its lower edge
         "oscillation_biases_in_window_V": [float(b[k]) for k in osc if in_window(k)],
+        "clean_doublet_biases_V": [float(b[k]) for k in cl],
+        "clean_doublet_range_in_window_V": [float(b[k0]), float(b[k1])] if k0 >= 0 else [],
+        "clean_doublet_width_in_window_V": float(width),
         "two_spike_bias_range_V": [float(b[k]) for k in (dbl[0], dbl[-1])] if dbl else [],
-        "bursting_bias_range_V": [float(b[k]) for k in (burst[0], burst[-1])] if burst else [],
         "example": {
             "bias_V": float(b[k_ex]),
             "n_bursts": ex["n_bursts"],
             "spikes_per_burst": ex["spikes_per_burst"],
             "period_s": ex["period_s"],
             "period_cv": ex["period_cv"],
+            "a_peak_spread": ex["peak_spread"],
+            "a_open_fraction": ex["open_fraction"],
+            "b_interval_ratio": ex["interval_ratio"],
+            "b_level_band_K": list(ex["level_band"]),
+            "b_band_fraction": ex["band_fraction"],
+        },
+        "robustness": {
+            "variation": cfg["variation"],
+            "variants": [f"{n} x{f:.2f}" for n, f in variants],
+            "clean_doublet": robust,
+            "spikes_per_burst": [s["spikes_per_burst"] for s in shapes[nb:]],
+            "n_kept": int(sum(robust)),
+            # periodic bursts of two (criteria (b), (c)) whether or not the peaks stay within 15%
+            "n_two_spike_periodic": int(
+                sum(s["spikes_per_burst"] == 2 and s["n_bursts"] >= 10 and s["period_cv"] < 0.05 for s in shapes[nb:])
+            ),
+            "n_variants": len(variants),
         },
         "pass": {
             "oscillation_below_window": any(b[k] < window[0] for k in osc),
-            "two_spike_bursting_found": bool(dbl),
-            "two_spike_bursting_periodic": bool(dbl)
-            and ex["spikes_per_burst"] == 2
-            and ex["n_bursts"] >= 5
-            and ex["period_cv"] < 0.05,
-            "two_spike_bursting_within_window": any(in_window(k) for k in dbl),
+            "oscillation_only_below_window": bool(osc) and not any(in_window(k) for k in osc),
+            "a_same_kind_spikes": bool(ex["peak_spread"] <= 0.15 or ex["open_fraction"] == 1.0),
+            "b_intervals_separated": bool(ex["interval_ratio"] >= 2.0),
+            "c_periodic_two_spike_bursts": bool(
+                ex["spikes_per_burst"] == 2 and ex["n_bursts"] >= 10 and ex["period_cv"] < 0.05
+            ),
+            "d_clean_doublets_over_0p1V_in_window": bool(width >= 0.1 - 1e-9),
+            "e_robust_to_10pct": bool(sum(robust) >= 0.75 * len(variants)),
             "regime_boundaries": len(bounds) >= 2,
         },
     }
@@ -803,16 +879,29 @@ def summary_md(m):
         x = m["third_order"]
         w = x["hysteresis_window_V"]
         ok = x["pass"]
+        e, r = x["example"], x["robustness"]
         add(
             "third-order regimes vs bias (switched metallic path)",
             ", ".join(dict.fromkeys(x["regimes"]))
-            + f"; window [{w[0]:.3f}, {w[1]:.3f}] V; oscillation {x['oscillation_bias_range_V']} V; "
-            f"two-spike bursts {x['two_spike_bias_range_V']} V (example {x['example']['bias_V']} V: "
-            f"{x['example']['n_bursts']} bursts of {x['example']['spikes_per_burst']}, period CV {x['example']['period_cv']:.3f})",
-            "oscillation below the window, periodic two-spike bursting within it (Kumar 2020)",
-            ok["oscillation_below_window"]
-            and ok["two_spike_bursting_periodic"]
-            and ok["two_spike_bursting_within_window"],
+            + f"; window [{w[0]:.3f}, {w[1]:.3f}] V; single-spike oscillation {x['oscillation_bias_range_V']} V; "
+            f"periodic two-spike bursts {x['two_spike_bias_range_V']} V",
+            "oscillation below the window (Kumar 2020)",
+            ok["oscillation_below_window"],
+        )
+        add(
+            "third-order two-spike bursts within the window",
+            f"clean periodic doublets at {x['clean_doublet_range_in_window_V']} V "
+            f"({x['clean_doublet_width_in_window_V']:.3f} V wide); at {e['bias_V']} V: {e['n_bursts']} bursts of "
+            f"{e['spikes_per_burst']}, period CV {e['period_cv']:.4f}, peak spread {e['a_peak_spread']:.2f}, "
+            f"interval ratio {e['b_interval_ratio']:.2f}, spike levels {e['b_level_band_K'][0]:.0f}-"
+            f"{e['b_level_band_K'][1]:.0f} K count 2 ({e['b_band_fraction']:.0%} of the swing); "
+            f"+-10% of each value: {r['n_kept']}/{r['n_variants']} keep them "
+            f"({r['n_two_spike_periodic']}/{r['n_variants']} keep periodic bursts of two)",
+            "periodic two-spike bursting within the window (Kumar 2020); >= 0.1 V wide, robust",
+            ok["a_same_kind_spikes"]
+            and ok["b_intervals_separated"]
+            and ok["c_periodic_two_spike_bursts"]
+            and ok["d_clean_doublets_over_0p1V_in_window"],
         )
     if "firing_modes" in m:
         x = m["firing_modes"]

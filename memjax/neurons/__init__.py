@@ -14,6 +14,7 @@ from ._mott import (
     adaptive_mott_neuron as adaptive_mott_neuron,
     afferent_nerve as afferent_nerve,
     burst_groups as burst_groups,
+    burst_shape as burst_shape,
     burst_statistics as burst_statistics,
     classify_firing as classify_firing,
     hysteresis_window as hysteresis_window,
