@@ -600,17 +600,23 @@ def exp_third_order(dev, out, quick):
             ),
             "n_variants": len(variants),
         },
+        # the issue's criteria: oscillation below the window, periodic two-spike bursts within it
         "pass": {
             "oscillation_below_window": any(b[k] < window[0] for k in osc),
             "oscillation_only_below_window": bool(osc) and not any(in_window(k) for k in osc),
-            "a_same_kind_spikes": bool(ex["peak_spread"] <= 0.15 or ex["open_fraction"] == 1.0),
+            "two_spike_bursts_in_window": bool(dbl) and all(in_window(k) for k in dbl),
             "b_intervals_separated": bool(ex["interval_ratio"] >= 2.0),
             "c_periodic_two_spike_bursts": bool(
-                ex["spikes_per_burst"] == 2 and ex["n_bursts"] >= 10 and ex["period_cv"] < 0.05
+                in_window(k_ex) and ex["spikes_per_burst"] == 2 and ex["n_bursts"] >= 10 and ex["period_cv"] < 0.05
             ),
+            "regime_boundaries": len(bounds) >= 2,
+        },
+        # stricter checks of our own, beyond the issue: both spikes of a burst alike, over
+        # >= 0.1 V, and robust to +-10% of every calibrated value (reported, not required)
+        "strict": {
+            "a_same_kind_spikes": bool(ex["peak_spread"] <= 0.15 or ex["open_fraction"] == 1.0),
             "d_clean_doublets_over_0p1V_in_window": bool(width >= 0.1 - 1e-9),
             "e_robust_to_10pct": bool(sum(robust) >= 0.75 * len(variants)),
-            "regime_boundaries": len(bounds) >= 2,
         },
     }
 
@@ -831,7 +837,8 @@ def summary_md(m):
     rows = []
 
     def add(item, meas, target, ok):
-        rows.append(f"| {item} | {meas} | {target} | {'yes' if ok else 'NO'} |")
+        mark = "info" if ok is None else ("yes" if ok else "NO")
+        rows.append(f"| {item} | {meas} | {target} | {mark} |")
 
     if "iv" in m:
         x = m["iv"]
@@ -890,18 +897,24 @@ def summary_md(m):
         )
         add(
             "third-order two-spike bursts within the window",
-            f"clean periodic doublets at {x['clean_doublet_range_in_window_V']} V "
-            f"({x['clean_doublet_width_in_window_V']:.3f} V wide); at {e['bias_V']} V: {e['n_bursts']} bursts of "
-            f"{e['spikes_per_burst']}, period CV {e['period_cv']:.4f}, peak spread {e['a_peak_spread']:.2f}, "
-            f"interval ratio {e['b_interval_ratio']:.2f}, spike levels {e['b_level_band_K'][0]:.0f}-"
-            f"{e['b_level_band_K'][1]:.0f} K count 2 ({e['b_band_fraction']:.0%} of the swing); "
-            f"+-10% of each value: {r['n_kept']}/{r['n_variants']} keep them "
-            f"({r['n_two_spike_periodic']}/{r['n_variants']} keep periodic bursts of two)",
-            "periodic two-spike bursting within the window (Kumar 2020); >= 0.1 V wide, robust",
-            ok["a_same_kind_spikes"]
-            and ok["b_intervals_separated"]
-            and ok["c_periodic_two_spike_bursts"]
-            and ok["d_clean_doublets_over_0p1V_in_window"],
+            f"periodic bursts of two at {x['two_spike_bias_range_V']} V, all inside the window; at {e['bias_V']} V: "
+            f"{e['n_bursts']} bursts of {e['spikes_per_burst']}, period {e['period_s'] * 1e9:.1f} ns (CV "
+            f"{e['period_cv']:.4f}), inter/intra-burst interval ratio {e['b_interval_ratio']:.2f}, spike levels "
+            f"{e['b_level_band_K'][0]:.0f}-{e['b_level_band_K'][1]:.0f} K count 2 ({e['b_band_fraction']:.0%} of the swing)",
+            "periodic two-spike bursting within the window (Kumar 2020)",
+            ok["two_spike_bursts_in_window"] and ok["b_intervals_separated"] and ok["c_periodic_two_spike_bursts"],
+        )
+        st = x["strict"]
+        add(
+            "third-order doublets, stricter checks (ours, beyond the issue)",
+            f"peak spread <= 15% at {x['clean_doublet_range_in_window_V']} V "
+            f"({x['clean_doublet_width_in_window_V']:.3f} V wide; {e['a_peak_spread']:.2f} at {e['bias_V']} V; "
+            f"fraction of spikes opening the path {e['a_open_fraction']:.2f}); +-10% of each value: "
+            f"{r['n_kept']}/{r['n_variants']} keep that, {r['n_two_spike_periodic']}/{r['n_variants']} keep "
+            f"periodic bursts of two; met: alike {st['a_same_kind_spikes']}, >= 0.1 V "
+            f"{st['d_clean_doublets_over_0p1V_in_window']}, >= 75% robust {st['e_robust_to_10pct']}",
+            "spikes of a burst alike, >= 0.1 V wide, robust",
+            None,
         )
     if "firing_modes" in m:
         x = m["firing_modes"]
