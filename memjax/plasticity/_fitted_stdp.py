@@ -299,9 +299,9 @@ def hbn_stdp(
     images). `g_min` (the low-conductance end of the window, relative to the
     high end): assumed 1e-3 (an on/off ratio of 1000, typical of h-BN resistive switches; the
     seed's exact window is not used by the network because weights are renormalised).
-    `soft_bound` ($\mu$): 0 (Eq. 1 with a hard clip at the window's top) by default. On the
-    N = 100 Diehl & Cook network with `w_max` = 1 mV, $\mu$ = 0.5 gave 82.7 / 81.3 / 79.6 % test
-    accuracy after 20k / 40k / 60k training images and $\mu$ = 1 gave 76.6 / 76.5 % after 20k /
+    `soft_bound` ($\\mu$): 0 (Eq. 1 with a hard clip at the window's top) by default. On the
+    N = 100 Diehl & Cook network with `w_max` = 1 mV, $\\mu$ = 0.5 gave 82.7 / 81.3 / 79.6 % test
+    accuracy after 20k / 40k / 60k training images and $\\mu$ = 1 gave 76.6 / 76.5 % after 20k /
     40k, against 81.0 / 81.4 / 79.5 % for the hard clip with `w_max` = 0.5 mV (10k labelling and
     10k test images), so the experiments keep the default.
 
