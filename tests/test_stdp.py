@@ -230,6 +230,28 @@ def test_bad_input():
         assign_labels(np.zeros((4,)), np.zeros((4,), np.int32))
 
 
+@pytest.mark.parametrize("theta_plus", [0.02, 0.05])
+def test_adaptive_threshold_accounting(getkey, theta_plus):
+    """theta rises by `theta_plus` at every over-threshold event (at least every counted spike,
+    more where several neurons cross in the same step) and decays with tau_theta: after one
+    presentation from theta = 0, theta / theta_plus is a whole number >= the neuron's spike count;
+    with theta_plus = 0 it stays 0."""
+    x, _ = small_digits(1)
+    rule = hbn_stdp()
+    cfg = DiehlCook(n_exc=6, time=200, min_spikes=0, theta_plus=theta_plus)
+    st = init_state(cfg, rule, key=getkey())
+    k = getkey()
+    after, counts, _ = train(cfg, rule, st, x[:1], key=k)
+    events = np.asarray(after.theta) / theta_plus
+    # decay over one image: exp(-200 ms / 1e7 ms) ~ 1 - 2e-5
+    np.testing.assert_allclose(events, np.round(events), atol=1e-3)
+    assert np.all(np.round(events) >= np.asarray(counts[0])) and counts.sum() > 0
+    off, _, _ = train(dataclasses.replace(cfg, theta_plus=0.0), rule, st, x[:1], key=k)
+    np.testing.assert_array_equal(np.asarray(off.theta), 0.0)
+    with pytest.raises(ValueError, match="theta_plus"):
+        DiehlCook(theta_plus=-0.01)
+
+
 def test_low_activity_images_are_presented_again(getkey):
     """Diehl & Cook's protocol: an image that draws fewer than `min_spikes` excitatory spikes is
     presented again with the input rates raised by `intensity_step`, until it draws enough."""
