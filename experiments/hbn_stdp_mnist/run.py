@@ -260,7 +260,7 @@ def summary_md(metrics):
             nets = len(entry["networks"])
             lines.append(
                 f"| N={n} training time per image ({nets} networks vmapped, shared CPU) | {s:.4f} s "
-                f"({s / nets:.4f} s per network-image; {ref / (s / nets) if ref else float('nan'):.1f}x BindsNET) | "
+                f"({s / nets:.4f} s per network-image{f'; {ref / (s / nets):.1f}x BindsNET' if ref else ''}) | "
                 f"BindsNET {ref if ref else '-'} s, goal 20x | info: wall time of this run, on a possibly shared "
                 "CPU, evaluations excluded; the speed figure is `benchmarks/diehl_cook.py` |"
             )
@@ -278,7 +278,9 @@ def epoch_table(metrics):
         epochs |= set(ends)
         theta = entry.get("theta_plus_mV")
         for name in entry["networks"]:
-            rows.append((f"N={key[1:]}, {name}" + (f" (theta_plus {theta} mV)" if theta else ""), ends, name))
+            rows.append(
+                (f"N={key[1:]}, {name}" + (f" (theta_plus {theta} mV)" if theta is not None else ""), ends, name)
+            )
     if not epochs:
         return []
     cols = sorted(epochs)
