@@ -5,12 +5,13 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from .._checks import as_float, check_voltage
 from .._custom_types import Voltage
 from ..devices._base import require_in_range
 
 
 def _arr():
-    return eqx.field(converter=jnp.asarray)
+    return eqx.field(converter=as_float)
 
 
 class AbstractDrive(eqx.Module):
@@ -28,9 +29,12 @@ class AbstractDrive(eqx.Module):
 
 
 class Constant(AbstractDrive):
-    """A DC level `value` (V)."""
+    """A DC level `value` (V), finite and within 100 V (a value in mV is an error)."""
 
     value: Float[Array, ""] = _arr()  # V
+
+    def __check_init__(self):
+        check_voltage(self.value, "value")
 
     def __call__(self, t) -> Voltage:
         return self.value + 0.0 * t
@@ -65,6 +69,8 @@ class PulseTrain(AbstractDrive):
         require_in_range(self.width, "width", low=0.0, unit="s")
         require_in_range(self.period, "period", low=0.0, unit="s")
         require_in_range(self.amplitude, "amplitude", unit="V")
+        require_in_range(self.baseline, "baseline", unit="V")
+        require_in_range(self.delay, "delay", low=0.0, open_low=False, unit="s")
         if self.n_pulses < 1:
             raise ValueError(f"`n_pulses` must be an integer >= 1; got {self.n_pulses}.")
         try:
@@ -101,10 +107,13 @@ class PiecewiseLinear(AbstractDrive):
         try:
             if np.any(np.diff(np.asarray(self.times)) <= 0):
                 raise ValueError("`times` must be strictly increasing.")
-            if not np.all(np.isfinite(np.asarray(self.values))):
-                raise ValueError("`values` must be finite voltages (no NaN or inf).")
+            if not np.all(np.isfinite(np.asarray(self.times))):
+                raise ValueError("`times` must be finite (s; no NaN or inf).")
         except TypeError:
             pass
+        if jnp.size(self.times) < 1:
+            raise ValueError("`times` and `values` must have at least one knot; got empty arrays.")
+        check_voltage(self.values, "values")
 
     def __call__(self, t) -> Voltage:
         return jnp.interp(t, self.times, self.values)
@@ -119,3 +128,18 @@ def triangle_sweep(v_max, rate, n_cycles: int = 1) -> PiecewiseLinear:
     times = np.arange(2 * n_cycles + 1) * t_half
     values = np.tile([0.0, v_max], n_cycles + 1)[: 2 * n_cycles + 1]
     return PiecewiseLinear(jnp.asarray(times), jnp.asarray(values))
+
+
+def as_drive(drive) -> AbstractDrive:
+    """`drive` itself if it is an `AbstractDrive`; a number (V) becomes `Constant(drive)`.
+
+    **Raises:** `TypeError` for anything else.
+    """
+    if isinstance(drive, AbstractDrive):
+        return drive
+    if isinstance(drive, (int, float, np.number)) or (hasattr(drive, "dtype") and jnp.ndim(drive) == 0):
+        return Constant(drive)
+    raise TypeError(
+        f"`drive` must be an `AbstractDrive` (`Constant`, `PulseTrain`, `PiecewiseLinear`) or a number of volts; "
+        f"got {type(drive).__name__}."
+    )

@@ -2,12 +2,13 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from .._checks import as_float
 from ..devices._base import AbstractDevice, require_in_range
-from ._drives import AbstractDrive
+from ._drives import AbstractDrive, as_drive
 
 
 def _arr():
-    return eqx.field(converter=jnp.asarray)
+    return eqx.field(converter=as_float)
 
 
 # Node indices are Python ints (structure); `GROUND` is the reference node.
@@ -41,7 +42,7 @@ class VoltageSource(eqx.Module):
     A Thevenin source keeps the nodal equations an ODE; the series resistance is the input
     (synaptic) resistor of a neuron circuit, or the source's output impedance."""
 
-    drive: AbstractDrive
+    drive: AbstractDrive = eqx.field(converter=as_drive)  # a number (V) is wrapped as `Constant`
     resistance: Float[Array, ""] = _arr()  # Ohm
     node: int = eqx.field(static=True)
 
@@ -55,3 +56,7 @@ class DeviceBranch(eqx.Module):
     device: AbstractDevice
     a: int = eqx.field(static=True)
     b: int = eqx.field(static=True, default=GROUND)
+
+    def __check_init__(self):
+        if not isinstance(self.device, AbstractDevice):
+            raise TypeError(f"`device` must be an `AbstractDevice`; got {type(self.device).__name__}.")

@@ -3,13 +3,14 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from .._checks import as_float
 from .._custom_types import Current, Voltage
 from ._base import AbstractDevice, require_in_range
 from ._volatile_wox import chang_current, chang_drive
 
 
 def _arr():
-    return eqx.field(converter=jnp.asarray)
+    return eqx.field(converter=as_float)
 
 
 class ConsolidatingState(eqx.Module):

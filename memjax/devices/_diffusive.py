@@ -2,6 +2,7 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from .._checks import as_float, check_fraction, check_temperature
 from .._constants import BOLTZMANN_EV
 from .._custom_types import Current, Voltage
 from .._numerics import safe_exp, safe_sinh
@@ -12,7 +13,7 @@ _RUPTURE_SMOOTHING = 1e2  # 1/s: scale of the smooth positive part of the openin
 
 
 def _arr():
-    return eqx.field(converter=jnp.asarray)
+    return eqx.field(converter=as_float)
 
 
 class DiffusiveState(eqx.Module):
@@ -31,7 +32,7 @@ class DiffusiveState(eqx.Module):
 
     gap: Float[Array, ""]  # m
     temperature: Float[Array, ""]  # K
-    residual: Float[Array, ""] = eqx.field(default=0.0, converter=jnp.asarray)  # 1
+    residual: Float[Array, ""] = eqx.field(default=0.0, converter=as_float)  # 1
 
 
 class DiffusiveMemristor(AbstractDevice):
@@ -115,9 +116,9 @@ class DiffusiveMemristor(AbstractDevice):
     r_th: Float[Array, ""] = _arr()  # K/W, thermal resistance to the ambient
     c_th: Float[Array, ""] = _arr()  # J/K, heat capacity of the filament region
     t_ambient: Float[Array, ""] = _arr()  # K
-    cluster_gain: Float[Array, ""] = eqx.field(default=0.0, converter=jnp.asarray)  # 1, beta
-    cluster_lifetime: Float[Array, ""] = eqx.field(default=1e-2, converter=jnp.asarray)  # s, tau_c
-    cluster_yield: Float[Array, ""] = eqx.field(default=1.0, converter=jnp.asarray)  # 1, eta
+    cluster_gain: Float[Array, ""] = eqx.field(default=0.0, converter=as_float)  # 1, beta
+    cluster_lifetime: Float[Array, ""] = eqx.field(default=1e-2, converter=as_float)  # s, tau_c
+    cluster_yield: Float[Array, ""] = eqx.field(default=1.0, converter=as_float)  # 1, eta
 
     def __check_init__(self):
         for name, unit in [
@@ -134,11 +135,11 @@ class DiffusiveMemristor(AbstractDevice):
             ("e_dissolution", "eV"),
             ("r_th", "K/W"),
             ("c_th", "J/K"),
-            ("t_ambient", "K"),
             ("cluster_lifetime", "s"),
-            ("cluster_yield", ""),
         ]:
             require_in_range(getattr(self, name), name, low=0.0, unit=unit)
+        check_temperature(self.t_ambient, "t_ambient")
+        check_fraction(self.cluster_yield, "cluster_yield")
         require_in_range(self.gap_min, "gap_min", low=0.0, unit="m")
         require_in_range(self.cluster_gain, "cluster_gain", low=0.0, open_low=False)
         try:

@@ -3,6 +3,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from .._checks import as_float, check_temperature
 from .._constants import BOLTZMANN_EV
 from .._custom_types import Current, Voltage
 from .._numerics import safe_exp, safe_sinh
@@ -10,7 +11,7 @@ from ._base import AbstractDevice, require_in_range
 
 
 def _arr():
-    return eqx.field(converter=jnp.asarray)
+    return eqx.field(converter=as_float)
 
 
 class FilamentState(eqx.Module):
@@ -111,9 +112,9 @@ class FilamentMemristor(AbstractDevice):
             ("e_retention", "eV"),
             ("r_th", "K/W"),
             ("c_th", "J/K"),
-            ("t_ambient", "K"),
         ]:
             require_in_range(getattr(self, name), name, low=0.0, unit=unit)
+        check_temperature(self.t_ambient, "t_ambient")
         require_in_range(self.retention_rate, "retention_rate", low=0.0, open_low=False, unit="1/s")
         try:
             lo, mid, hi = float(self.gap_min), float(self.gap_max), float(self.thickness)

@@ -3,6 +3,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from .._checks import as_float, check_temperature
 from .._constants import BOLTZMANN_EV, ELEMENTARY_CHARGE
 from .._custom_types import Current, Voltage
 from .._numerics import safe_exp
@@ -13,7 +14,7 @@ _EPS0 = 8.8541878128e-12  # F/m, vacuum permittivity
 
 
 def _arr():
-    return eqx.field(converter=jnp.asarray)
+    return eqx.field(converter=as_float)
 
 
 class MottState(eqx.Module):
@@ -156,9 +157,9 @@ class MottMemristor(AbstractMottChannel):
             ("tau_imt", "s"),
             ("r_th", "K/W"),
             ("c_th", "J/K"),
-            ("t_ambient", "K"),
         ]:
             require_in_range(getattr(self, name), name, low=0.0, unit=unit)
+        check_temperature(self.t_ambient, "t_ambient")
 
     # -- state ---------------------------------------------------------------------------------
     def init_state(self) -> MottState:
@@ -301,9 +302,9 @@ class SwitchedMottMemristor(AbstractMottChannel):
             ("switch_width", "A"),
             ("r_th", "K/W"),
             ("c_th", "J/K"),
-            ("t_ambient", "K"),
         ]:
             require_in_range(getattr(self, name), name, low=0.0, unit=unit)
+        check_temperature(self.t_ambient, "t_ambient")
         require_in_range(self.i_off, "i_off", low=0.0, high=self.i_on, unit="A (below i_on)")
 
     def init_state(self) -> MottState:

@@ -2,6 +2,7 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from .._checks import as_float, check_temperature
 from .._constants import BOLTZMANN_EV
 from .._custom_types import Current, Voltage
 from .._numerics import safe_exp, safe_sinh
@@ -9,7 +10,7 @@ from ._base import AbstractDevice, require_in_range
 
 
 def _arr():
-    return eqx.field(converter=jnp.asarray)
+    return eqx.field(converter=as_float)
 
 
 class PerovskiteState(eqx.Module):
@@ -96,10 +97,10 @@ class PerovskiteSwitch(AbstractDevice):
             ("e_barrier", "eV"),
             ("v_hazard", "V"),
             ("e_ionic", "eV"),
-            ("temperature", "K"),
             ("v_hold", "V"),
         ]:
             require_in_range(getattr(self, name), name, low=0.0, unit=unit)
+        check_temperature(self.temperature, "temperature")
         require_in_range(self.gap_ratio, "gap_ratio", low=0.0, high=1.0)
 
     # --- AbstractDevice interface ---------------------------------------------------------

@@ -2,13 +2,14 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from .._checks import as_float
 from .._custom_types import Current, Voltage
 from .._numerics import safe_exp, safe_sinh
 from ._base import AbstractDevice, require_in_range
 
 
 def _arr():
-    return eqx.field(converter=jnp.asarray)
+    return eqx.field(converter=as_float)
 
 
 def chang_current(device, x, v: Voltage) -> Current:
