@@ -197,3 +197,21 @@ def test_bad_arguments(kwargs, match):
         mp.sweep(_f, kw.pop("grid"), out_dir=None, progress=False, **kw)
     with pytest.raises(ValueError, match="non-empty 1-D"):
         mp.grid_product(v=[[1.0]])
+
+
+@pytest.mark.parametrize("out_dir", [None, "dir"])
+def test_non_array_output_is_refused(tmp_path, out_dir):
+    with pytest.raises(ValueError, match="pytree of arrays|PRNG key"):
+        mp.sweep(lambda x: (x, 1.5), np.arange(3.0), chunk=2, out_dir=out_dir and tmp_path, progress=False)
+    with pytest.raises(ValueError, match="PRNG key"):
+        mp.sweep(
+            lambda x, *, key: key, np.arange(3.0), chunk=2, out_dir=out_dir and tmp_path, progress=False, key=jr.key(0)
+        )
+
+
+def test_manifest_without_chunks_is_replaced(tmp_path, capfd):
+    with pytest.raises(ValueError, match="pytree of arrays"):  # fails in its first chunk
+        mp.sweep(lambda x: (x, 1.5), np.arange(3.0), chunk=2, out_dir=tmp_path, progress=False)
+    out = mp.sweep(lambda x: 2.0 * x, np.arange(3.0), chunk=2, out_dir=tmp_path, progress=False)
+    np.testing.assert_array_equal(out, [0.0, 2.0, 4.0])
+    assert "no chunk computed yet for the old sweep" in capfd.readouterr().err

@@ -161,11 +161,18 @@ def sweep(
     proc, n_proc = jax.process_index(), jax.process_count()
     mine = [c for c in range(n_chunks) if c % n_proc == proc]
 
-    x0 = take(0)
-    identity, out_elem = _fn_identity(fn, x0, key)
-    _check_output(out_elem)
-    out_leaves_spec, out_def = jtu.tree_flatten(out_elem)
-    results = [np.empty((n,) + s.shape, s.dtype) for s in out_leaves_spec]
+    def allocate(out_elem):
+        _check_output(out_elem)
+        spec, out_def = jtu.tree_flatten(out_elem)
+        return [np.empty((n,) + s.shape, s.dtype) for s in spec], out_def, spec
+
+    results = out_def = None
+    if out_dir is not None:  # the function's identity (a trace) goes into the manifest
+        identity, out_elem = _fn_identity(fn, take(0), key)
+        results, out_def, out_leaves_spec = allocate(out_elem)
+    elif not mine:  # a process with no chunk still needs the output structure
+        call = fn if key is None else (lambda x, k: fn(x, key=k))
+        results, out_def, _ = allocate(eqx.filter_eval_shape(call, *((take(0),) if key is None else (take(0), key))))
 
     todo = list(mine)
     tag = f"p{proc}." if n_proc > 1 else ""
@@ -225,7 +232,17 @@ def sweep(
         if mesh is not None:
             xs_arr, xs_static = eqx.partition(xs, eqx.is_array)
             xs = eqx.combine(shard_batch(xs_arr, mesh), xs_static)
-        out = jtu.tree_leaves(_run_chunk(fn, xs, gidx, key))
+        tree = _run_chunk(fn, xs, gidx, key)
+        if results is None:  # out_dir=None: the structure from the first chunk, no extra trace
+            results, out_def, _ = allocate(
+                jtu.tree_map(lambda o: jax.ShapeDtypeStruct(o.shape[1:], o.dtype) if eqx.is_array(o) else o, tree)
+            )
+        out = jtu.tree_leaves(tree)
+        if any(not eqx.is_array(o) or o.ndim == 0 or o.shape[0] != chunk for o in out):
+            raise ValueError(
+                "`fn` must return a pytree of arrays (JAX values, batched by vmap); got leaves "
+                f"{[type(o).__name__ + str(np.shape(o)) for o in out]} for a chunk of {chunk}."
+            )
         out = [np.asarray(o)[: hi - lo] for o in out]
         for r, o in zip(results, out):
             r[lo:hi] = o
@@ -248,13 +265,20 @@ def _check_manifest(out_dir: str, manifest: dict, tag: str) -> None:
         with open(path) as fh:
             old = json.load(fh)
         diff = [k for k in manifest if old.get(k) != manifest[k]]
+        if diff and not any(f.startswith("chunk_") for f in os.listdir(out_dir)):
+            _log(
+                f"{path}: no chunk computed yet for the old sweep, starting the new one (differs in {', '.join(diff)})"
+            )
+            diff = []
+            old = None
         if diff:
             lines = "\n".join(f"  {k}: on disk {old.get(k)!r}, now {manifest[k]!r}" for k in diff)
             raise ValueError(
                 f"{out_dir} holds a different sweep ({path} differs in {', '.join(diff)}):\n{lines}\n"
                 "Resuming would mix two computations: use a new `out_dir`, or delete this one."
             )
-        return
+        if old is not None:
+            return
     text = json.dumps(manifest, indent=1).encode()
     atomic_write(path, lambda fh: fh.write(text), tag=tag)
 
