@@ -68,3 +68,16 @@ def test_launch_rejects_bad_arguments(capsys):
     with pytest.raises(SystemExit):
         launch.main(["--num-processes", "0", "x.py"])
     assert "--num-processes must be >= 1" in capsys.readouterr().err
+
+
+def test_launch_stops_the_job_when_a_process_fails(tmp_path):
+    script = tmp_path / "fail.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "if os.environ['MEMJAX_PROCESS_ID'] == '1':\n    sys.exit(3)\n"
+        "time.sleep(120)\n"  # process 0 would wait for process 1 forever
+    )
+    cmd = [sys.executable, "-m", "memjax.parallel.launch", "--num-processes", "2", str(script)]
+    done = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert "a process exited with 3; stopped the others" in done.stderr

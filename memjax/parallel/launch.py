@@ -64,21 +64,22 @@ def main(argv=None) -> int:
             for i, p in enumerate(procs):
                 if rcs[i] is None:
                     rcs[i] = p.poll()
-            if any(rc not in (None, 0) for rc in rcs):  # one failed: the others would wait forever
+            failed = [rc for rc in rcs if rc not in (None, 0)]
+            if failed:  # one failed: the others would wait for it forever
                 for p in procs:
                     if p.poll() is None:
                         p.send_signal(signal.SIGTERM)
                 for p in procs:
                     p.wait()
-                rcs = [p.returncode for p in procs]
-                break
+                print(f"memjax.parallel.launch: a process exited with {failed[0]}; stopped the others", file=sys.stderr)
+                return abs(failed[0]) or 1
             time.sleep(0.05)
     except KeyboardInterrupt:
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
         raise
-    return max(abs(rc) for rc in rcs)
+    return 0
 
 
 if __name__ == "__main__":
