@@ -29,6 +29,13 @@ def test_two_processes_equal_one_bitwise_and_resume(tmp_path):
         for k in ref:
             assert got[k].dtype == ref[k].dtype
             np.testing.assert_array_equal(got[k], ref[k])
+    # one process with 2 (virtual CPU) devices: each chunk is sharded over them
+    env = _env() | {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    subprocess.run([sys.executable, script, "-", str(tmp_path / "dev2"), "0"], env=env, check=True, timeout=600)
+    got = _load(str(tmp_path / "dev2.p0.npz"))
+    for k in ref:
+        np.testing.assert_array_equal(got[k], ref[k])
+
     log = _log(d)
     assert sorted(r["chunk"] for r in log) == list(range(12))
     assert all(r["process"] == r["chunk"] % 2 for r in log)  # chunk c on process c % 2

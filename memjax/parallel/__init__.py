@@ -13,13 +13,14 @@ process (`jax.sharding`) and across the processes and hosts of a `jax.distribute
 bitwise and recomputes no chunk on disk (`tests/test_sweep.py`); a sweep in 2 processes on
 localhost (`jax.distributed` with gloo collectives, started by `launch`) equals the
 single-process sweep bitwise, including a restart with chunks on disk
-(`tests/test_distributed.py`); `shard_batch`/`sharded_vmap` against plain `vmap` on 1 device.
+(`tests/test_distributed.py`), and so does one process whose chunks are sharded over 2
+devices (virtual CPU devices, `--xla_force_host_platform_device_count=2`; a chunk is sharded
+over `jax.local_devices()` when `chunk` is divisible by their number).
 
-**Not tested**: several hosts (the network path of `jax.distributed`; the same code as on
-localhost); GPU collectives (NCCL) and several devices per process (the chunk is sharded
-over `jax.local_devices()` when `chunk` is divisible by their number); SLURM
-auto-detection; folders not shared between hosts (each host then resumes from its own
-chunks, which holds only if the number of processes is unchanged).
+**Not tested**: several hosts (the network path of `jax.distributed`, the same code as on
+localhost); GPUs (NCCL collectives, real multi-GPU sharding); SLURM auto-detection; folders
+not shared between hosts (each host then finds only its own chunks and recomputes the
+others: correct, but wasted work if the number of processes changed).
 """
 
 from ._distributed import initialize as initialize
