@@ -619,7 +619,7 @@ def summary_md(m):
                 "-",
                 True,
             )
-        add("Fig. 3d sweep wall time, one jit call (s)", f"{x['wall_s_compile_and_run']:.1f}", "-", True)
+        add("Fig. 3d sweep wall time, chunked sweep (s)", f"{x['wall_s_compile_and_run']:.1f}", "-", True)
     if "resonance" in m:
         x = m["resonance"]
         pk = ", ".join(f"N={k}: σ={v['sigma_peak_V']:.2f} V, d'={v['dprime_peak']:.2f}" for k, v in x["peaks"].items())

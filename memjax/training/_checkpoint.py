@@ -17,6 +17,7 @@ from ..parallel._files import atomic_write, remove_stale_tmp
 
 _NAME = re.compile(r"^ckpt_(\d{9})\.npz$")
 _log = logging.getLogger("memjax.training")
+_atomic_write = atomic_write  # the name of earlier versions
 
 
 def _is_key(x) -> bool:
