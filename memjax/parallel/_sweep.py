@@ -116,9 +116,10 @@ def sweep(
 
     - `ValueError` if `chunk` is not a positive int, `grid` has no array leaf or leaves with
       different leading sizes, or `fn` returns something other than arrays.
-    - `ValueError` if `out_dir` holds a sweep with a different manifest (another grid, grid
-      values, chunk size, key, function, or output shapes): resuming it would mix two
-      computations. Use a new folder, or delete the old one.
+    - `ValueError` if `out_dir` holds chunks of a sweep with a different manifest (another
+      grid, grid values, chunk size, key, function, or output shapes): resuming it would mix
+      two computations. Use a new folder, or delete the old one. (A manifest with no chunk
+      yet is replaced, with a message.)
 
     **Guarantees** (tested in `tests/test_sweep.py`): a sweep killed at any point (SIGKILL)
     and restarted returns results bitwise equal to an uninterrupted run with the same `chunk`;

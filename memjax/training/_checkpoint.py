@@ -47,6 +47,9 @@ class Checkpointer:
       is readable it raises `CheckpointError` naming every file, never silently starting over;
     - restoring into a tree of other dtypes (a float64 checkpoint into float32) is an error.
 
+    One process writes to a folder at a time: creating a `Checkpointer` deletes the temporary
+    files in its folder, so do not open one on a folder that another live run is saving to.
+
     **Arguments:**
 
     - `directory`: where the `ckpt_<step>.npz` files and their `.json` metadata go (created).
