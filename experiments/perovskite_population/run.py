@@ -329,35 +329,30 @@ def exp_population(dev, out, quick, key):
 
 
 # ---------------------------------------------------------------------------------------------
-def fig3d_sweep(dev, n_sims, max_size, key, pool):
-    """The whole Fig. 3d sweep as one jit-compiled, vmapped computation: n_sims simulations of
-    max_size stochastic and deterministic neurons, errors for every size 1..max_size."""
+def fig3d_sweep(dev, n_sims, max_size, key, pool, out_dir=None):
+    """The whole Fig. 3d sweep: n_sims simulations of max_size stochastic and deterministic
+    neurons, errors for every size 1..max_size. The simulations run as a resumable
+    `memjax.parallel.sweep` (50 per jitted, vmapped call, each chunk saved under `out_dir`)."""
     n_p = POPULATION["n_pulses"]
     v, bins = mn.pulse_train(*PROTOCOLS["33Hz"], n_p, DT)
     sizes = jnp.arange(1, max_size + 1)
     sto_neuron, d_neuron = mn.PerovskiteNeuron(dev), det_neuron(dev)
+    n_pool = jax.tree_util.tree_leaves(pool)[0].shape[0]
 
-    @jax.jit
-    def sweep(keys, pool):
-        n_pool = jax.tree_util.tree_leaves(pool)[0].shape[0]
+    def one_sim(_, *, key):
+        k_pick, k_run = jr.split(key)
+        # each neuron starts from a random member of the pool of conditioned states
+        s0 = jax.tree_util.tree_map(lambda x: x[jr.randint(k_pick, (max_size,), 0, n_pool)], pool)
+        f = lambda kk, s: (
+            mn.simulate(sto_neuron, v, DT, key=kk, bins=bins, n_bins=n_p, record_spikes=False, state0=s).counts
+        )
+        return jax.vmap(f)(jr.split(k_run, max_size), s0)
 
-        def one_sim(k):
-            k_pick, k_run = jr.split(k)
-            # each neuron starts from a random member of the pool of conditioned states
-            s0 = jax.tree_util.tree_map(lambda x: x[jr.randint(k_pick, (max_size,), 0, n_pool)], pool)
-            f = lambda kk, s: (
-                mn.simulate(sto_neuron, v, DT, key=kk, bins=bins, n_bins=n_p, record_spikes=False, state0=s).counts
-            )
-            return jax.vmap(f)(jr.split(k_run, max_size), s0)
-
-        c_sto = jax.vmap(one_sim)(keys)  # (sims, neurons, pulses)
-        c_det1 = mn.simulate(d_neuron, v, DT, key=keys[0], bins=bins, n_bins=n_p, record_spikes=False).counts
-        c_det = jnp.broadcast_to(c_det1, c_sto.shape)  # identical deterministic neurons
-        return mn.representation_error_sweep(c_sto, sizes), mn.representation_error_sweep(c_det, sizes), c_sto
-
-    # simulations split over all local accelerators (a no-op on one device): with 8 GPUs the
-    # same call runs an 8x larger sweep in about the same time
-    return sweep(mp.shard_batch(jr.split(key, n_sims)), pool)
+    # chunks split over the processes of a jax.distributed job, if any (one process here)
+    c_sto = jnp.asarray(mp.sweep(one_sim, np.arange(n_sims), chunk=50, out_dir=out_dir, desc="Fig. 3d", key=key))
+    c_det1 = mn.simulate(d_neuron, v, DT, key=key, bins=bins, n_bins=n_p, record_spikes=False).counts
+    c_det = jnp.broadcast_to(c_det1, c_sto.shape)  # identical deterministic neurons
+    return mn.representation_error_sweep(c_sto, sizes), mn.representation_error_sweep(c_det, sizes), c_sto
 
 
 def homogeneous_state(dev, pool):
@@ -383,11 +378,14 @@ def exp_fig3d(dev, out, quick, key):
     pool = conditioned_population(mn.PerovskiteNeuron(dev), PROTOCOLS["33Hz"], 200, kc)
     s_hom = jax.tree_util.tree_map(lambda x: x[None], homogeneous_state(dev, pool))  # pool of one
     t0 = time.perf_counter()
-    e_sto, e_det, c_sto = jax.block_until_ready(fig3d_sweep(dev, n_sims, max_size, ks, s_hom))
+    sweeps = os.path.join(out, "sweeps", "quick" if quick else "full")
+    e_sto, e_det, c_sto = jax.block_until_ready(
+        fig3d_sweep(dev, n_sims, max_size, ks, s_hom, os.path.join(sweeps, "fig3d_homogeneous"))
+    )
     wall = time.perf_counter() - t0
     het = None
     if not quick:
-        e_het, _, c_het = fig3d_sweep(dev, n_sims, max_size, kh, pool)
+        e_het, _, c_het = fig3d_sweep(dev, n_sims, max_size, kh, pool, os.path.join(sweeps, "fig3d_heterogeneous"))
         m_het = np.asarray(e_het).mean(1)
         below_h = np.flatnonzero(m_het < np.asarray(e_det).mean(1))
         het = {
@@ -458,9 +456,8 @@ def exp_resonance(dev, out, quick, key):
     bins = jnp.asarray(bins, jnp.int32)
     neuron = mn.PerovskiteNeuron(dev)
 
-    @jax.jit
-    def run(sigma, k):
-        kc, km = jr.split(k)
+    def run(sigma, *, key):
+        kc, km = jr.split(key)
         s0 = jax.vmap(lambda kk: mn.condition(neuron, v_c, DT, key=kk, noise_std=sigma))(jr.split(kc, n))
         rec = jax.vmap(
             lambda s, kk: mn.simulate(
@@ -469,7 +466,10 @@ def exp_resonance(dev, out, quick, key):
         )(s0, jr.split(km, n))
         return rec.counts  # (n, 2 n_p)
 
-    counts = np.stack([np.asarray(run(s, jr.fold_in(key, i))) for i, s in enumerate(noise)])  # (noise, n, 2n_p)
+    # one noise level per chunk, saved under out/sweeps (a killed run resumes); noise level i
+    # gets the key fold_in(key, i)
+    sweep_dir = os.path.join(out, "sweeps", "quick" if quick else "full", "resonance")
+    counts = mp.sweep(run, noise, chunk=1, out_dir=sweep_dir, desc="resonance", key=key)  # (noise, n, 2n_p)
     res = {}
     for size in cfg["sizes"]:
         pop = counts[:, :size, :].sum(axis=1)  # (noise, 2 n_p)
@@ -619,7 +619,7 @@ def summary_md(m):
                 "-",
                 True,
             )
-        add("Fig. 3d sweep wall time, one jit call (s)", f"{x['wall_s_compile_and_run']:.1f}", "-", True)
+        add("Fig. 3d sweep wall time, chunked sweep (s)", f"{x['wall_s_compile_and_run']:.1f}", "-", True)
     if "resonance" in m:
         x = m["resonance"]
         pk = ", ".join(f"N={k}: σ={v['sigma_peak_V']:.2f} V, d'={v['dprime_peak']:.2f}" for k, v in x["peaks"].items())
