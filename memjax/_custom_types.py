@@ -9,6 +9,7 @@ Scalar: TypeAlias = Float[Array, ""]
 ScalarLike: TypeAlias = float | Float[ArrayLike, ""]
 Voltage: TypeAlias = Float[Array, ""]  # V
 Current: TypeAlias = Float[Array, ""]  # A
+Conductance: TypeAlias = Float[Array, ""]  # S
 Time: TypeAlias = Float[Array, ""]  # s
 PRNGKey: TypeAlias = Key[Array, ""]
 State: TypeAlias = PyTree[Float[Array, ""]]

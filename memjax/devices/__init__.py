@@ -1,6 +1,11 @@
 """Device models: memristors as state-space ODEs with physical parameters in SI units."""
 
-from ._base import AbstractDevice as AbstractDevice, require_in_range as require_in_range
+from ._base import (
+    AbstractDevice as AbstractDevice,
+    AbstractThresholdSwitch as AbstractThresholdSwitch,
+    fold_thresholds as fold_thresholds,
+    require_in_range as require_in_range,
+)
 from ._consolidating import (
     ConsolidatingMemristor as ConsolidatingMemristor,
     ConsolidatingState as ConsolidatingState,

@@ -6,7 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, PyTree
 
-from .._custom_types import Current, Scalar, Voltage
+from .._custom_types import Conductance, Current, Scalar, Voltage
+from .._numerics import bracketed_root
 
 
 def require_in_range(value, name: str, *, low=None, high=None, unit: str = "", open_low=True):
@@ -43,7 +44,9 @@ class AbstractDevice(eqx.Module):
     Arrays of devices come from `jax.vmap`/`eqx.filter_vmap` over a batched device.
 
     Subclasses implement `init_state`, `current`, `rate` and `state_scale`; they may override
-    `voltage` (the inverse of `current` in `V`) with a closed form.
+    `voltage` (the inverse of `current` in `V`) with a closed form, `conductance` with the
+    device's own read model, and `switch_coordinate` (needed by spike detection: it has no
+    general default).
     """
 
     @abc.abstractmethod
@@ -62,6 +65,26 @@ class AbstractDevice(eqx.Module):
     def state_scale(self) -> PyTree[Float[Array, ""]]:
         """Typical magnitude of each state variable, used to nondimensionalise the solve."""
 
+    def conductance(self, state, v_read: Voltage = 0.0) -> Conductance:
+        """Read conductance (S) at `state`: the chord $I(V_r)/V_r$ at the read voltage `v_read`
+        (V), and its limit, the small-signal $dI/dV$ at 0 V, when `v_read` is 0 (the default).
+        One signature for every device; a subclass overrides it with a closed form."""
+        v_read = jnp.asarray(v_read, jnp.result_type(v_read, float))
+        zero = v_read == 0
+        v_safe = jnp.where(zero, jnp.ones_like(v_read), v_read)
+        chord = self.current(state, v_safe) / v_safe
+        slope = jax.jvp(lambda v: self.current(state, v), (jnp.zeros_like(v_read),), (jnp.ones_like(v_read),))[1]
+        return jnp.where(zero, slope, chord)
+
+    def switch_coordinate(self, state) -> Scalar:
+        """A scalar function of the state that crosses zero from below when the device switches
+        on (and back when it switches off), in the device's own unit: the event function of
+        spike detection. Devices that switch implement it; the default raises.
+
+        **Raises:** `NotImplementedError` naming the device class.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not define `switch_coordinate(state)`.")
+
     def power(self, state, v: Voltage) -> Scalar:
         """Electrical power dissipated in the device (W)."""
         return self.current(state, v) * v
@@ -73,14 +96,61 @@ class AbstractDevice(eqx.Module):
         Newton step through which gradients flow (implicit-function derivative).
         """
         f = lambda v: self.current(state, v) - i
-        lo, hi = jnp.zeros_like(v_max), v_max
+        return bracketed_root(f, jnp.zeros_like(v_max), v_max, n_iter=60)
 
-        def body(_, bounds):
-            lo, hi = bounds
-            mid = 0.5 * (lo + hi)
-            up = f(mid) > 0
-            return jnp.where(up, lo, mid), jnp.where(up, mid, hi)
 
-        lo, hi = jax.lax.fori_loop(0, 60, body, (lo, hi))
-        v = jax.lax.stop_gradient(0.5 * (lo + hi))
-        return v - f(v) / jax.grad(f)(v)
+class AbstractThresholdSwitch(AbstractDevice):
+    r"""A volatile threshold switch: a device whose quasi-static (steady-state) I-V curve folds.
+
+    Under a slow voltage sweep the device stays on its off branch up to the threshold $V_{th}$
+    (a saddle-node of its steady states: beyond it no off-state steady state exists and it
+    switches on) and, once on, back down to the hold voltage $V_{hold} < V_{th}$ (where the
+    on-state steady states end and it relaxes off).
+
+    Subclasses implement `steady_state_curve()`: the device's own steady states as a curve
+    $(I_k, V_k)$, ordered from the off state to the on state (a current-controlled trace
+    of an S-shaped curve, or the steady states along the switching coordinate). The default
+    `thresholds()` reads the fold from it: $V_{th}$ is the highest voltage before the curve
+    first turns back (dV < 0), $V_{hold}$ the lowest voltage after it last turns back; a
+    subclass with a closed form or two separate branches (cold threshold, Joule-heated hold)
+    overrides `thresholds()` instead. Gradients flow through the sampled curve into the
+    device's parameters (by the envelope theorem the extremum's derivative is that of the
+    sample at the extremum, exact up to the grid spacing).
+    """
+
+    def steady_state_curve(self) -> tuple[Float[Array, " n"], Float[Array, " n"]]:
+        """Steady states `(current, voltage)` (A, V) ordered from the off to the on state.
+
+        **Raises:** `NotImplementedError` unless the subclass implements it (or overrides
+        `thresholds`)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `steady_state_curve()` or override `thresholds()`."
+        )
+
+    def thresholds(self) -> tuple[Voltage, Voltage]:
+        """Quasi-static threshold and hold voltages `(v_th, v_hold)` (V) from the fold of
+        `steady_state_curve()`.
+
+        **Raises:** an `eqx.error_if` runtime error (under `jit` too) when the curve never
+        turns back: a device without a fold has no threshold.
+        """
+        _, v = self.steady_state_curve()
+        return fold_thresholds(v, type(self).__name__)
+
+
+def fold_thresholds(v: Float[Array, " n"], name: str = "device") -> tuple[Voltage, Voltage]:
+    """`(v_th, v_hold)` (V) of a steady-state voltage curve `v` ordered from off to on: the
+    highest voltage before the first fall and the lowest after the last fall.
+
+    **Raises:** an `eqx.error_if` error if `v` never falls (no fold: not a threshold switch)."""
+    v = jnp.asarray(v)
+    n = v.shape[-1]
+    falls = jnp.diff(v) < 0
+    idx = jnp.arange(n)
+    first = jnp.argmax(falls)
+    last = n - 2 - jnp.argmax(falls[::-1])
+    v_th = jnp.max(jnp.where(idx <= first, v, -jnp.inf))
+    v_hold = jnp.min(jnp.where(idx >= last + 1, v, jnp.inf))
+    no_fold = ~jnp.any(falls) | ~jnp.all(jnp.isfinite(jnp.stack([v_th, v_hold])))
+    msg = f"{name}: the steady-state I-V curve has no fold (no voltage at which it turns back), so it has no threshold."
+    return eqx.error_if((v_th, v_hold), no_fold, msg)

@@ -1,13 +1,15 @@
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from .._constants import BOLTZMANN_EV
 from .._custom_types import Current, Voltage
 from .._numerics import safe_exp, safe_sinh
-from ._base import AbstractDevice, require_in_range
+from ._base import AbstractThresholdSwitch, require_in_range
 
 
+_N_GAP = 4096  # gaps on the grid of the quasi-static steady states
 _RUPTURE_SMOOTHING = 1e2  # 1/s: scale of the smooth positive part of the opening rate (exactly 0 at rest)
 
 
@@ -34,7 +36,7 @@ class DiffusiveState(eqx.Module):
     residual: Float[Array, ""] = eqx.field(default=0.0, converter=jnp.asarray)  # 1
 
 
-class DiffusiveMemristor(AbstractDevice):
+class DiffusiveMemristor(AbstractThresholdSwitch):
     r"""Volatile (diffusive) Ag threshold switch: a gap-growth model with Joule heating.
 
     The state is the gap $g$ between the Ag filament tip and the counter-electrode, the
@@ -156,17 +158,28 @@ class DiffusiveMemristor(AbstractDevice):
     def state_scale(self) -> DiffusiveState:
         return DiffusiveState(gap=self.thickness, temperature=self.t_ambient, residual=jnp.ones_like(self.thickness))
 
-    def conductance(self, state: DiffusiveState) -> Float[Array, ""]:
-        """Small-signal conductance at zero bias (S)."""
+    def _g_zero_bias(self, state: DiffusiveState) -> Float[Array, ""]:
         return self.g_matrix + self.g_filament * safe_exp(-(state.gap - self.gap_min) / self.tunnel_length)
 
+    def conductance(self, state: DiffusiveState, v_read: Voltage = 0.0) -> Float[Array, ""]:
+        r"""Read conductance (S): small-signal at zero bias (`v_read` = 0), else the chord
+        $I(V_r)/V_r = G_0 \sinh(V_r/V_n)/(V_r/V_n)$ at `v_read` (V)."""
+        x = jnp.asarray(v_read) / self.v_nonlinear
+        x_safe = jnp.where(x == 0, 1.0, x)
+        return self._g_zero_bias(state) * jnp.where(x == 0, 1.0, safe_sinh(x_safe) / x_safe)
+
     def current(self, state: DiffusiveState, v: Voltage) -> Current:
-        return self.conductance(state) * self.v_nonlinear * safe_sinh(v / self.v_nonlinear)
+        return self._g_zero_bias(state) * self.v_nonlinear * safe_sinh(v / self.v_nonlinear)
 
     def voltage(self, state: DiffusiveState, i: Current, v_max: Voltage) -> Voltage:
         """Closed-form inverse of `current` (the `v_max` bound is not needed)."""
         del v_max
-        return self.v_nonlinear * jnp.arcsinh(i / (self.conductance(state) * self.v_nonlinear))
+        return self.v_nonlinear * jnp.arcsinh(i / (self._g_zero_bias(state) * self.v_nonlinear))
+
+    def switch_coordinate(self, state: DiffusiveState) -> Float[Array, ""]:
+        """How far the gap has closed past the middle of its range, $(L + g_{min})/2 - g$ (m):
+        crosses zero upwards as the filament forms (the set), downwards as it dissolves."""
+        return 0.5 * (self.thickness + self.gap_min) - state.gap
 
     def rate(self, t, state: DiffusiveState, v: Voltage) -> DiffusiveState:
         del t
@@ -192,6 +205,83 @@ class DiffusiveMemristor(AbstractDevice):
         rupture = pos * pos / (pos + _RUPTURE_SMOOTHING)
         dres = (1 - state.residual) * self.cluster_yield * rupture - state.residual / self.cluster_lifetime
         return DiffusiveState(gap=dgap, temperature=heat / self.c_th, residual=dres)
+
+    # -- quasi-static (steady-state) characteristics -------------------------------------------
+    def quasi_static_voltage(self, gap, temperature) -> Float[Array, "..."]:
+        """Voltage at which `gap` (m) is a steady state of the gap equation (V), at `temperature`
+        (K), for a device without residual Ag.
+
+        Solving dg/dt = 0 of `rate` for |V| in closed form: the drift velocity needed to balance
+        dissolution is d = nu_d e^{-E_d/kT}(L - g)/w(g); the series supply limit gives the
+        hopping velocity h = d / (1 - d/v_max); inverting the sinh of the hopping law,
+        V = (2 g kT / a) asinh(h e^{E_a/kT} / v0). Where d >= v_max no voltage holds the gap: +inf.
+        """
+        kt = BOLTZMANN_EV * temperature
+        window = -jnp.expm1(-(gap - self.gap_min) / self.tunnel_length)
+        d = self.dissolution_rate * jnp.exp(-self.e_dissolution / kt) * (self.thickness - gap) / window
+        ok = d < self.v_max
+        h = d / jnp.where(ok, 1 - d / self.v_max, 1.0)
+        v = 2 * gap * kt / self.hop_length * jnp.arcsinh(h * jnp.exp(self.e_drift / kt) / self.drift_velocity)
+        return jnp.where(ok, v, jnp.inf)
+
+    def _gap_grid(self, n_gap):
+        frac = jnp.linspace(1e-4, 1.0 - 1e-6, n_gap)
+        return self.gap_min + (self.thickness - self.gap_min) * frac
+
+    def steady_state_curve(self, n_gap: int = _N_GAP):
+        """The cold (no Joule heating) steady states along the gap, from the open gap (off) to
+        the formed filament (on): `(current, voltage)` (A, V), `n_gap` points."""
+        gap = self._gap_grid(n_gap)[::-1]
+        temp = self.t_ambient + 0 * gap
+        v = self.quasi_static_voltage(gap, temp)
+        v_safe = jnp.where(jnp.isfinite(v), v, 0.0)
+        i = self.current(DiffusiveState(gap, temp, jnp.zeros_like(gap)), v_safe)
+        return jnp.where(jnp.isfinite(v), i, jnp.nan), v
+
+    def thresholds(self, n_gap: int = _N_GAP):
+        r"""Threshold and hold voltages (V) of the device from its steady states.
+
+        The steady states of the gap equation form a curve $V^*(g)$. Its local maximum on the
+        high-resistance side is the threshold $V_{th}$ (a saddle-node: above it no open-gap
+        steady state exists and the filament grows); its local minimum on the low-resistance
+        side is the hold voltage $V_{hold}$ (below it the formed filament dissolves). The hold
+        branch includes Joule heating, $T = T_0 + R_{th} I V$ (20 fixed-point iterations).
+        Extrema are taken on a grid of `n_gap` gaps; by the envelope theorem their derivatives
+        with respect to every device parameter are exact up to the grid spacing, so gradients
+        flow from the thresholds into the device's physical parameters.
+
+        These are quasi-static (infinitely slow sweep) values. For the `zno_wang2022` preset:
+        $V_{th}$ = 0.169 V (DC sweep of the foundation, 20 ms per 5 mV step: 0.175 V;
+        published 0.17 V), $V_{hold}$ = 0.074 V (DC sweep with 10 uA compliance: 0.105 V;
+        published 0.10 V: compliance and the finite sweep keep the filament warmer and thinner
+        than the steady state).
+
+        **Returns:** `(v_th, v_hold)`, V.
+        """
+        gap = self._gap_grid(n_gap)
+        v_cold = self.quasi_static_voltage(gap, self.t_ambient + 0 * gap)
+        finite = jnp.isfinite(v_cold)
+        i_th = jnp.argmax(jnp.where(finite, v_cold, -1.0))
+        v_th = v_cold[i_th]
+
+        def heat(temperature, _):
+            v = self.quasi_static_voltage(gap, temperature)
+            v = jnp.where(jnp.isfinite(v), v, 0.0)
+            p = self.current(DiffusiveState(gap, temperature, jnp.zeros_like(gap)), v) * v
+            return self.t_ambient + self.r_th * p, None
+
+        temperature, _ = jax.lax.scan(heat, self.t_ambient + 0 * gap, None, length=20)
+        v_hot = self.quasi_static_voltage(gap, temperature)
+        lrs = jnp.isfinite(v_hot) & (jnp.arange(n_gap) < i_th)
+        v_hold = jnp.min(jnp.where(lrs, v_hot, jnp.inf))
+        return v_th, v_hold
+
+    def threshold(self, n_gap: int = _N_GAP):
+        """The quasi-static threshold alone (V): the cold fold of `thresholds`, without the
+        Joule-heated hold branch (cheaper)."""
+        gap = self._gap_grid(n_gap)
+        v_cold = self.quasi_static_voltage(gap, self.t_ambient + 0 * gap)
+        return jnp.max(jnp.where(jnp.isfinite(v_cold), v_cold, -1.0))
 
     def relaxation_time(self, temperature=None) -> Float[Array, ""]:
         """Time constant of filament dissolution at zero bias (s)."""

@@ -9,6 +9,8 @@
   sigmoid surrogate spike, for trainable networks (`_zno`, `_surrogate`).
 """
 
+from ._base import AbstractNeuron as AbstractNeuron
+from ._lif import DeviceLIF as DeviceLIF, LIFState as LIFState, ZnOLIF as ZnOLIF
 from ._mott import (
     FIRING_PATTERNS as FIRING_PATTERNS,
     adaptive_mott_neuron as adaptive_mott_neuron,
@@ -43,11 +45,14 @@ from ._stochastic import (
     simulate as simulate,
     simulate_population as simulate_population,
 )
-from ._surrogate import sigmoid_spike as sigmoid_spike
+from ._surrogate import (
+    AbstractSurrogate as AbstractSurrogate,
+    SigmoidSurrogate as SigmoidSurrogate,
+    sigmoid_spike as sigmoid_spike,
+)
 from ._zno import (
     ENCODER_TABLE as ENCODER_TABLE,
     ZnOEncoder as ZnOEncoder,
-    ZnOLIF as ZnOLIF,
     encoder_table as encoder_table,
     quasi_static_thresholds as quasi_static_thresholds,
     regenerate_encoder_table as regenerate_encoder_table,

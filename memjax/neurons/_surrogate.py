@@ -1,47 +1,75 @@
 """Spike functions: a Heaviside step forward, a smooth surrogate derivative backward."""
 
-import math
+import abc
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike, Float
+
+from ..devices._base import require_in_range
 
 
-def sigmoid_spike(slope: float = 5.0):
-    r"""A spike function with a sigmoid surrogate gradient (spyx `axn` style factory).
+class AbstractSurrogate(eqx.Module):
+    """A spike function: `spike(x)` is the Heaviside step $H(x)$ (1.0 where $x \\ge 0$, else
+    0.0) in the forward pass, with a smooth derivative in the backward pass. `x` is
+    dimensionless (a neuron passes $(v - V_{th}) / V_{th}$)."""
 
-    Forward: $s = H(x)$ (1.0 where $x \ge 0$, else 0.0). Backward: the derivative of
-    $\sigma(k x)$, i.e. $k\,\sigma(kx)\,(1 - \sigma(kx))$ with $k$ = `slope`, so gradients pass
-    through the non-differentiable threshold (Neftci, Mostafa & Zenke 2019; SpikingJelly's
-    `surrogate.Sigmoid`, default slope 4). `x` is dimensionless: pass the membrane voltage
-    minus the threshold divided by the threshold.
+    @abc.abstractmethod
+    def __call__(self, x: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+        """Heaviside step of `x` with the surrogate derivative."""
 
-    **Arguments:**
 
-    - `slope`: steepness $k > 0$ of the surrogate sigmoid (a Python float: a fixed
-        hyperparameter, not trained).
+@jax.custom_jvp
+def _heaviside(x, slope):
+    del slope
+    return jnp.where(x >= 0, jnp.ones_like(x), jnp.zeros_like(x))
 
-    **Returns:** a function `spike(x)` usable under `jit`, `vmap` and `grad`.
 
-    **Raises:** `ValueError` if `slope` is not a positive finite number.
+@_heaviside.defjvp
+def _heaviside_jvp(primals, tangents):
+    (x, slope), (dx, _) = primals, tangents  # the forward pass does not depend on `slope`
+    sig = jax.nn.sigmoid(slope * x)
+    return _heaviside(x, slope), slope * sig * (1 - sig) * dx
+
+
+class SigmoidSurrogate(AbstractSurrogate):
+    r"""Heaviside forward, derivative of $\sigma(k x)$ backward:
+    $k\,\sigma(kx)\,(1 - \sigma(kx))$ with $k$ = `slope` (Neftci, Mostafa & Zenke 2019;
+    SpikingJelly's `surrogate.Sigmoid`, default slope 4).
+
+    **Fields:** `slope` $k > 0$ (dimensionless), an array leaf: a sweep over slopes does not
+    recompile. Its own gradient is zero (the forward pass does not depend on it); filter it
+    out of training.
+
+    **Raises:** `ValueError` if a concrete `slope` is not a positive finite number.
 
     **References:** E. O. Neftci, H. Mostafa and F. Zenke, "Surrogate gradient learning in
     spiking neural networks", IEEE Signal Process. Mag. 36, 51 (2019), arXiv:1901.09948.
     """
+
+    slope: Float[Array, ""] = eqx.field(default=5.0, converter=jnp.asarray)  # 1
+
+    def __check_init__(self):
+        if not (isinstance(self.slope, jax.Array) and jnp.issubdtype(self.slope.dtype, jnp.number)):
+            raise ValueError(f"`slope` must be a positive finite float; got {self.slope!r}.")
+        require_in_range(self.slope, "slope", low=0.0)
+
+    def __call__(self, x):
+        x = jnp.asarray(x)
+        if not jnp.issubdtype(x.dtype, jnp.floating):
+            x = x.astype(float)
+        return _heaviside(x, self.slope.astype(x.dtype))
+
+
+def sigmoid_spike(slope: float = 5.0) -> SigmoidSurrogate:
+    """`SigmoidSurrogate(slope)`: the spike function of earlier memjax versions (a callable
+    `spike(x)`, usable under `jit`, `vmap` and `grad`).
+
+    **Raises:** `ValueError` if `slope` is not a positive finite number.
+    """
     try:
-        k = float(slope)
+        slope = jnp.asarray(slope, float)
     except (TypeError, ValueError):
         raise ValueError(f"`slope` must be a positive finite float; got {slope!r}.") from None
-    if not (k > 0 and math.isfinite(k)):
-        raise ValueError(f"`slope` must be in (0, inf); got {slope!r}.")
-
-    @jax.custom_jvp
-    def spike(x):
-        return jnp.where(x >= 0, jnp.ones_like(x), jnp.zeros_like(x))
-
-    @spike.defjvp
-    def _jvp(primals, tangents):
-        (x,), (dx,) = primals, tangents
-        sig = jax.nn.sigmoid(k * x)
-        return spike(x), k * sig * (1 - sig) * dx
-
-    return spike
+    return SigmoidSurrogate(slope)

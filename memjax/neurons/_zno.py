@@ -21,75 +21,19 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from .._constants import BOLTZMANN_EV
 from ..devices._base import require_in_range
-from ..devices._diffusive import DiffusiveMemristor, DiffusiveState, zno_wang2022
+from ..devices._diffusive import DiffusiveMemristor, zno_wang2022
+from ._lif import ZnOLIF as ZnOLIF  # earlier home of the ZnO LIF
 
 
 def _arr():
     return eqx.field(converter=jnp.asarray)
 
 
-# ---------------------------------------------------------------------------------------------
-# Quasi-static thresholds from the device's gap equation.
-
-_N_GAP = 4096
-
-
-def _quasi_static_voltage(dev: DiffusiveMemristor, gap, temperature):
-    """Voltage at which `gap` is a steady state of the gap equation (V), at `temperature` (K).
-
-    Solving dg/dt = 0 of `DiffusiveMemristor.rate` for |V| in closed form: the drift velocity
-    needed to balance dissolution is d = nu_d e^{-E_d/kT}(L - g)/w(g); the series supply limit
-    gives the hopping velocity h = d / (1 - d/v_max); inverting the sinh of the hopping law,
-    V = (2 g kT / a) asinh(h e^{E_a/kT} / v0). Where d >= v_max no voltage holds the gap: +inf.
-    """
-    kt = BOLTZMANN_EV * temperature
-    window = -jnp.expm1(-(gap - dev.gap_min) / dev.tunnel_length)
-    d = dev.dissolution_rate * jnp.exp(-dev.e_dissolution / kt) * (dev.thickness - gap) / window
-    ok = d < dev.v_max
-    h = d / jnp.where(ok, 1 - d / dev.v_max, 1.0)
-    v = 2 * gap * kt / dev.hop_length * jnp.arcsinh(h * jnp.exp(dev.e_drift / kt) / dev.drift_velocity)
-    return jnp.where(ok, v, jnp.inf)
-
-
-def quasi_static_thresholds(dev: DiffusiveMemristor, n_gap: int = _N_GAP):
-    r"""Threshold and hold voltages (V) of a diffusive memristor from its steady states.
-
-    The steady states of the gap equation form a curve $V^*(g)$. Its local maximum on the
-    high-resistance side is the threshold $V_{th}$ (a saddle-node: above it no open-gap steady
-    state exists and the filament grows); its local minimum on the low-resistance side is the
-    hold voltage $V_{hold}$ (below it the formed filament dissolves). The hold branch includes
-    Joule heating, $T = T_0 + R_{th} I V$ (20 fixed-point iterations). Extrema are taken on a
-    grid of `n_gap` gaps; by the envelope theorem their derivatives with respect to every device
-    parameter are exact up to the grid spacing, so gradients flow from the thresholds into the
-    device's physical parameters.
-
-    These are quasi-static (infinitely slow sweep) values. For the `zno_wang2022` preset:
-    $V_{th}$ = 0.169 V (DC sweep of the foundation, 20 ms per 5 mV step: 0.175 V; published
-    0.17 V), $V_{hold}$ = 0.074 V (DC sweep with 10 uA compliance: 0.105 V; published 0.10 V:
-    compliance and the finite sweep keep the filament warmer and thinner than the steady state).
-
-    **Returns:** `(v_th, v_hold)`, V.
-    """
-    frac = jnp.linspace(1e-4, 1.0 - 1e-6, n_gap)
-    gap = dev.gap_min + (dev.thickness - dev.gap_min) * frac
-    v_cold = _quasi_static_voltage(dev, gap, dev.t_ambient + 0 * gap)
-    finite = jnp.isfinite(v_cold)
-    i_th = jnp.argmax(jnp.where(finite, v_cold, -1.0))
-    v_th = v_cold[i_th]
-
-    def heat(temperature, _):
-        v = _quasi_static_voltage(dev, gap, temperature)
-        v = jnp.where(jnp.isfinite(v), v, 0.0)
-        p = dev.current(DiffusiveState(gap, temperature), v) * v
-        return dev.t_ambient + dev.r_th * p, None
-
-    temperature, _ = jax.lax.scan(heat, dev.t_ambient + 0 * gap, None, length=20)
-    v_hot = _quasi_static_voltage(dev, gap, temperature)
-    lrs = jnp.isfinite(v_hot) & (jnp.arange(n_gap) < i_th)
-    v_hold = jnp.min(jnp.where(lrs, v_hot, jnp.inf))
-    return v_th, v_hold
+def quasi_static_thresholds(dev: DiffusiveMemristor, n_gap: int = 4096):
+    """`dev.thresholds(n_gap)`: the quasi-static `(v_th, v_hold)` (V) of a diffusive memristor
+    (kept for earlier callers; see `memjax.devices.DiffusiveMemristor.thresholds`)."""
+    return dev.thresholds(n_gap)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -847,14 +791,13 @@ def _encoder_cycles(dev, volts, capacitance, resistance, rtol, atol):
 
     def cycle(v):
         circ = mc.series_rc_neuron(dev, capacitance=capacitance, resistance=resistance, drive=mc.Constant(v))
-        mid = (dev.thickness + dev.gap_min) / 2
-        fn = lambda t, y: y.devices[0].gap - mid
+        fn = lambda t, y: dev.switch_coordinate(y.devices[0])
         kw = dict(rtol=rtol, atol=atol, throw=False)
-        s1 = mc.simulate(circ, 0.0, 0.2, event_fn=fn, event_direction=False, **kw)
+        s1 = mc.simulate(circ, 0.0, 0.2, event_fn=fn, event_direction=True, **kw)
         t1 = s1.ts[-1]
         s_r = mc.simulate(circ, 0.0, 1.5 * t1, **kw)
         y_r = jax.tree_util.tree_map(lambda a: a[-1], s_r.ys)
-        s2 = mc.simulate(circ, 1.5 * t1, 1.5 * t1 + 0.2, y0=y_r, event_fn=fn, event_direction=False, **kw)
+        s2 = mc.simulate(circ, 1.5 * t1, 1.5 * t1 + 0.2, y0=y_r, event_fn=fn, event_direction=True, **kw)
         return s2.ts[-1] - t1, s2.ys.energy.sources[-1, 0] - s1.ys.energy.sources[-1, 0]
 
     return jax.vmap(cycle)(volts)
@@ -875,14 +818,6 @@ def _hermite_log(e, table, key):
     h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
     h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
     return jnp.exp(h00 * y[k] + h10 * h * m[k] + h01 * y[k + 1] + h11 * h * m[k + 1])
-
-
-def _v_threshold(dev: DiffusiveMemristor, n_gap: int = _N_GAP):
-    """The quasi-static threshold alone (the cold fold of `quasi_static_thresholds`), V."""
-    frac = jnp.linspace(1e-4, 1.0 - 1e-6, n_gap)
-    gap = dev.gap_min + (dev.thickness - dev.gap_min) * frac
-    v_cold = _quasi_static_voltage(dev, gap, dev.t_ambient + 0 * gap)
-    return jnp.max(jnp.where(jnp.isfinite(v_cold), v_cold, -1.0))
 
 
 class ZnOEncoder(eqx.Module):
@@ -949,8 +884,8 @@ class ZnOEncoder(eqx.Module):
         energy = jnp.interp(v, vs, _hermite_log(e, table, "energy").astype(v.dtype))
         # other device parameters: charging-time change to the shifted threshold (zero, value
         # and derivatives, when the device is the preset with this e_drift)
-        v_th = _v_threshold(self.device).astype(v.dtype)
-        v_ref = _v_threshold(zno_wang2022(e_drift=e)).astype(v.dtype)
+        v_th = self.device.threshold().astype(v.dtype)
+        v_ref = zno_wang2022(e_drift=e).threshold().astype(v.dtype)
         rc = table["capacitance"] * table["resistance"]
         period = period + rc * (jnp.log(v / (v - v_th)) - jnp.log(v / (v - v_ref)))
         energy = energy + table["capacitance"] * v * (v_th - v_ref)
@@ -962,47 +897,3 @@ class ZnOEncoder(eqx.Module):
         period, energy = self.period_and_energy(v)
         on = (x > 0) if self.blank_off else jnp.ones_like(x, bool)
         return jnp.where(on, 1.0 / period, 0.0), energy
-
-
-# ---------------------------------------------------------------------------------------------
-# The LIF output neuron.
-
-
-class ZnOLIF(eqx.Module):
-    r"""LIF neuron: a capacitor charged by synaptic current, leaking through its RC circuit,
-    firing when the ZnO device across it switches on.
-
-    Between spikes the membrane (capacitor) voltage obeys $C\,dv/dt = -v/R + I(t)$; with the
-    input charge $Q_k$ of step $k$ delivered at the start of the step this is integrated
-    exactly: $v_{k+1} = v_k e^{-\Delta t/RC} + Q_k/C$. The threshold is the device's
-    quasi-static threshold $V_{th}(\theta)$. When $v \ge V_{th}$ the device switches on and
-    empties the capacitor: the diffrax solve of the same circuit (47 nF, `zno_wang2022`) shows
-    the capacitor discharging to below 0.5 mV, far under $V_{hold}$, because the formed
-    filament needs milliseconds to dissolve while the on-state RC is microseconds; so the
-    reset is to 0 V (`reset="zero"`). `reset="hold"` resets to $V_{hold}(\theta)$ instead.
-    Each spike dissipates $\frac12 C V_{th}^2$ (the charge on the capacitor) in the device.
-
-    **Fields (units):** `capacitance` F, `resistance` Ohm (the leak, $\tau = RC$), `device`.
-    """
-
-    capacitance: Float[Array, ""] = _arr()  # F
-    resistance: Float[Array, ""] = _arr()  # Ohm
-    device: DiffusiveMemristor
-    reset: str = eqx.field(static=True, default="zero")
-
-    def __check_init__(self):
-        require_in_range(self.capacitance, "capacitance", low=0.0, unit="F")
-        require_in_range(self.resistance, "resistance", low=0.0, unit="Ohm")
-        if self.reset not in ("zero", "hold"):
-            raise ValueError(f"`reset` must be 'zero' or 'hold'; got {self.reset!r}.")
-
-    def thresholds(self):
-        return quasi_static_thresholds(self.device)
-
-    def step(self, v, charge, *, dt, spike_fn, v_th, v_hold):
-        """One exact step: returns `(spikes, v_next)`; `charge` in C, `dt` in s."""
-        decay = jnp.exp(-dt / (self.resistance * self.capacitance))
-        v = v * decay + charge / self.capacitance
-        s = spike_fn((v - v_th) / v_th)
-        v_reset = 0.0 if self.reset == "zero" else v_hold
-        return s, v * (1 - s) + s * v_reset
