@@ -48,6 +48,7 @@ from ._stochastic import (
 from ._surrogate import (
     AbstractSurrogate as AbstractSurrogate,
     SigmoidSurrogate as SigmoidSurrogate,
+    SmoothSigmoid as SmoothSigmoid,
     sigmoid_spike as sigmoid_spike,
 )
 from ._zno import (
