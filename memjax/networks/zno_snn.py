@@ -94,8 +94,8 @@ BOUNDS = {
 }
 DEVICE_FIELDS = tuple(BOUNDS)
 
-# Where each co-designed value sits in the FeedForward network.
-_WHERE = {
+# Where each co-designed value sits in the FeedForward network (`WHERE[name](network(model))`).
+WHERE = {
     "c_out": lambda n: n.neurons[0].capacitance,
     "v_lo": lambda n: n.encoder.v_lo,
     "v_hi": lambda n: n.encoder.v_hi,
@@ -147,8 +147,8 @@ def zno_snn(
     syn = ConductanceArray(weights=w, v_read=cfg.v_read, t_read=cfg.t_read, unit=1e-6)
     net = FeedForward(enc, syn, lif, n_steps=cfg.n_steps, dt=cfg.dt)
     for name, (lo, hi, log) in BOUNDS.items():
-        net = eqx.tree_at(_WHERE[name], net, Bounded(jnp.asarray(values[name], dtype), lo, hi, log=log))
-    return Tied(net, _TIED, _WHERE["e_drift"])
+        net = eqx.tree_at(WHERE[name], net, Bounded(jnp.asarray(values[name], dtype), lo, hi, log=log))
+    return Tied(net, _TIED, WHERE["e_drift"])
 
 
 def network(model) -> FeedForward:
@@ -159,14 +159,14 @@ def network(model) -> FeedForward:
 def physical(model) -> dict:
     """The physical values (SI) of the co-designed device parameters."""
     net = unwrap(model)
-    return {name: where(net) for name, where in _WHERE.items()}
+    return {name: where(net) for name, where in WHERE.items()}
 
 
 def trainable(model, *, codesign: bool = True):
     """The filter spec: the weights, and the five device values when `codesign`."""
     wheres = [lambda m: m.pytree.synapses[0].weights]
     if codesign:
-        wheres += [lambda m, w=w: w(m.pytree) for w in _WHERE.values()]
+        wheres += [lambda m, w=w: w(m.pytree) for w in WHERE.values()]
     return trainable_spec(model, lambda m: tuple(w(m) for w in wheres))
 
 
