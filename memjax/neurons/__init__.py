@@ -10,7 +10,13 @@
 """
 
 from ._base import AbstractNeuron as AbstractNeuron
-from ._lif import DeviceLIF as DeviceLIF, LIFState as LIFState, ZnOLIF as ZnOLIF
+from ._lif import (
+    AdaptiveLIF as AdaptiveLIF,
+    AdaptiveLIFState as AdaptiveLIFState,
+    DeviceLIF as DeviceLIF,
+    LIFState as LIFState,
+    ZnOLIF as ZnOLIF,
+)
 from ._mott import (
     FIRING_PATTERNS as FIRING_PATTERNS,
     adaptive_mott_neuron as adaptive_mott_neuron,

@@ -112,3 +112,107 @@ def ZnOLIF(capacitance, resistance, device, reset: str = "zero", surrogate: Abst
     for its callers). Arguments as `DeviceLIF`'s: `capacitance` F, `resistance` Ohm."""
     surrogate = SigmoidSurrogate(5.0) if surrogate is None else surrogate
     return DeviceLIF(device=device, capacitance=capacitance, resistance=resistance, surrogate=surrogate, reset=reset)
+
+
+class AdaptiveLIFState(eqx.Module):
+    """State of an `AdaptiveLIF`. **Fields:** `v` membrane potential (V); `refractory` time
+    left in the refractory period (s, <= 0 when the neuron integrates); `theta` adaptive
+    threshold increment (V)."""
+
+    v: Float[Array, "..."]  # V
+    refractory: Float[Array, "..."]  # s
+    theta: Float[Array, "..."]  # V
+
+
+class AdaptiveLIF(AbstractNeuron):
+    r"""Leaky integrate-and-fire neuron with an adaptive threshold and a refractory period: the
+    excitatory neuron of Diehl & Cook (2015) as implemented by BindsNET's `DiehlAndCookNodes`
+    (and, with `theta_plus` = 0 and `tau_theta` = inf, its inhibitory `LIFNodes`), in SI units.
+
+    Per step of $\Delta t$, in this order (BindsNET's):
+
+    1. leak: $v \leftarrow v_{rest} + (v - v_{rest})\,e^{-\Delta t/\tau}$, and
+       $\theta \leftarrow \theta\,e^{-\Delta t/\tau_\theta}$;
+    2. integrate, unless refractory: $v \leftarrow v + I\,\Delta t / C$ (the step's input
+       charge on the membrane capacitance); the refractory timer counts down by $\Delta t$;
+    3. fire where $v \ge v_{th} + \theta$: $v \leftarrow v_{reset}$, the timer restarts at
+       `refractory`, $\theta \leftarrow \theta + \theta_+$.
+
+    The spike is `surrogate((v - v_th - theta) / (v_th - v_rest))`, a Heaviside forward (so
+    the forward pass is exactly the comparison above). A neuron is refractory while its timer
+    exceeds $10^{-3}\Delta t$ (remainders below a thousandth of a step, from rounding of SI
+    times, count as zero; with `refractory` = $k\Delta t$ it stays silent for $k$ steps).
+
+    **Fields (units):** `v_rest`, `v_reset`, `v_thresh` V; `tau` s (membrane time constant);
+    `refractory` s; `capacitance` F (converts the input current to a voltage step);
+    `theta_plus` V (threshold increment per spike, default 0); `tau_theta` s (threshold decay,
+    default inf: none); `surrogate` (default `SigmoidSurrogate(5.0)`).
+
+    Input `i_in` in A; the computation runs in the dtype of `i_in` (float32 or float64).
+
+    **References:** P. U. Diehl and M. Cook, "Unsupervised learning of digit recognition using
+    spike-timing-dependent plasticity", Front. Comput. Neurosci. 9, 99 (2015); BindsNET
+    (Hazan et al., Front. Neuroinform. 12, 89 (2018)), `bindsnet/network/nodes.py`.
+    """
+
+    v_rest: Float[Array, ""] = _arr()  # V
+    v_reset: Float[Array, ""] = _arr()  # V
+    v_thresh: Float[Array, ""] = _arr()  # V
+    tau: Float[Array, ""] = _arr()  # s
+    refractory: Float[Array, ""] = _arr()  # s
+    capacitance: Float[Array, ""] = _arr()  # F
+    theta_plus: Float[Array, ""] = eqx.field(default=0.0, converter=jnp.asarray)  # V
+    tau_theta: Float[Array, ""] = eqx.field(default=float("inf"), converter=jnp.asarray)  # s
+    surrogate: AbstractSurrogate = SigmoidSurrogate(5.0)
+
+    def __check_init__(self):
+        require_in_range(self.tau, "tau", low=0.0, unit="s")
+        require_in_range(self.capacitance, "capacitance", low=0.0, unit="F")
+        require_in_range(self.refractory, "refractory", low=0.0, unit="s", open_low=False)
+        require_in_range(self.theta_plus, "theta_plus", low=0.0, unit="V", open_low=False)
+        require_in_range(self.v_rest, "v_rest", unit="V")
+        require_in_range(self.v_thresh, "v_thresh", low=self.v_rest, unit="V (above v_rest)")
+        require_in_range(self.v_reset, "v_reset", high=self.v_thresh, unit="V (below v_thresh)")
+        try:
+            ok = float(self.tau_theta) > 0
+        except TypeError:  # traced or batched: not checked here
+            ok = True
+        if not ok:
+            raise ValueError(f"`tau_theta` must be in (0, inf] s; got {self.tau_theta}.")
+
+    def init_state(self, shape=(), dtype=None) -> AdaptiveLIFState:
+        """Neurons of `shape` at rest: `v` = `v_rest`, not refractory, `theta` = 0."""
+        dtype = float if dtype is None else dtype
+        z = jnp.zeros(shape, dtype)
+        return AdaptiveLIFState(v=z + self.v_rest.astype(z.dtype), refractory=z, theta=z)
+
+    def __call__(self, i_in, state: AdaptiveLIFState, *, dt, key=None):
+        del key
+        i_in = jnp.asarray(i_in)
+        dtype = _float_dtype(i_in)
+        p = lambda a: jnp.asarray(a, dtype)
+        dt = p(dt)
+        v_rest = p(self.v_rest)
+        v = p(state.v)
+        theta = p(state.theta)
+        v = jnp.exp(-dt / p(self.tau)) * (v - v_rest) + v_rest
+        theta = theta * jnp.exp(-dt / p(self.tau_theta))
+        v = v + jnp.where(p(state.refractory) <= 1e-3 * dt, i_in * dt / p(self.capacitance), 0.0)
+        r = p(state.refractory) - dt
+        s = self.surrogate((v - (p(self.v_thresh) + theta)) / (p(self.v_thresh) - v_rest))
+        r = r * (1 - s) + s * p(self.refractory)
+        v = v * (1 - s) + s * p(self.v_reset)
+        theta = theta + p(self.theta_plus) * s
+        return s, AdaptiveLIFState(v=v, refractory=r, theta=theta)
+
+    def energy(self, spikes, state: AdaptiveLIFState):
+        r"""Energy the reset removes from the membrane capacitance, per spike (J), measured from
+        rest at the threshold the spike crossed:
+        $\frac12 C[(v_{th} + \theta - v_{rest})^2 - (v_{reset} - v_{rest})^2]$ (`state` is
+        the state after the step, whose `theta` already includes the spike's `theta_plus`)."""
+        dtype = _float_dtype(spikes)
+        p = lambda a: jnp.asarray(a, dtype)
+        theta = p(state.theta) - p(self.theta_plus) * spikes
+        up = p(self.v_thresh) + theta - p(self.v_rest)
+        down = p(self.v_reset) - p(self.v_rest)
+        return spikes * 0.5 * p(self.capacitance) * (up**2 - down**2)
