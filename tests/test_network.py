@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
+import optax
 import pytest
 
 import memjax.circuits as mc
@@ -73,8 +74,9 @@ def test_zno_snn_learns_toy_task(getkey):
     opt = zs.make_optimizer(lr_weights=0.5, lr_device=0.05)
     batch = (jnp.asarray(x), jnp.asarray(y))
     loss0 = float(zs.loss(mt.unwrap(model), batch)[0])
-    model, hist = mt.fit(model, zs.loss, [batch], opt, trainable=zs.trainable(model), epochs=60,
-                         progress=False, key=getkey())
+    model, hist = mt.fit(
+        model, zs.loss, [batch], opt, trainable=zs.trainable(model), epochs=60, progress=False, key=getkey()
+    )
     assert hist[-1]["loss"] < 0.5 * loss0
     assert float(zs.loss(mt.unwrap(model), batch)[1]["train_accuracy"]) == 1.0
     phys = zs.physical(model)
@@ -135,8 +137,9 @@ def test_zno_energy_accounting():
     g = np.abs(np.asarray(net.synapses[0].weights)) * 1e-6
     np.testing.assert_allclose(e_syn, cfg.v_read**2 * cfg.t_read * np.asarray(out.in_counts) @ g.sum(1), rtol=1e-10)
     v_th = float(net.neurons[0].thresholds()[0])
-    np.testing.assert_allclose(e_out, out.out_counts.sum(1) * 0.5 * float(net.neurons[0].capacitance) * v_th**2,
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        e_out, out.out_counts.sum(1) * 0.5 * float(net.neurons[0].capacitance) * v_th**2, rtol=1e-10
+    )
 
 
 def test_zno_bad_inputs():
@@ -155,6 +158,70 @@ def test_zno_bad_inputs():
     with pytest.raises(ValueError, match="images"):
         zs.run(mt.unwrap(model), np.zeros((2, 100)))
     with pytest.raises(ValueError, match="epochs"):
-        zs.train(model, (np.zeros((4, 784)), np.zeros(4, int)), (np.zeros((4, 784)), np.zeros(4, int)), epochs=0,
-                 key=jr.key(0))
+        zs.train(
+            model,
+            (np.zeros((4, 784)), np.zeros(4, int)),
+            (np.zeros((4, 784)), np.zeros(4, int)),
+            epochs=0,
+            key=jr.key(0),
+        )
     assert dataclasses.is_dataclass(zs.SNNConfig())
+
+
+def _nbox_network(dtype, surrogate, *, key, n_in=16):
+    """ZnO encoders -> conductances -> LIF neurons on the NbOx Mott device (Kumar et al.
+    2020), with the device's thermal resistance and the membrane capacitance co-designed."""
+    dev = md.nbo2_kumar2020()
+    enc = mneu.ZnOEncoder(v_lo=0.6, v_hi=1.9, surrogate=surrogate)
+    syn = ms.ConductanceArray(weights=30.0 * jr.normal(key, (n_in, 2), dtype), v_read=0.2, t_read=1e-3)
+    lif = mneu.DeviceLIF(device=dev, capacitance=47e-9, resistance=1e6, surrogate=surrogate)
+    net = mn.FeedForward(enc, syn, lif, n_steps=20, dt=2e-3)
+    r_th = float(dev.r_th)
+    net = eqx.tree_at(
+        lambda n: n.neurons[0].device.r_th, net, mt.Bounded(jnp.asarray(r_th, dtype), r_th / 3, 3 * r_th, log=True)
+    )
+    return eqx.tree_at(
+        lambda n: n.neurons[0].capacitance, net, mt.Bounded(jnp.asarray(47e-9, dtype), 5e-9, 200e-9, log=True)
+    )
+
+
+def _rate_loss(net, batch, *, key=None):
+    x, y = batch
+    out = net(x)
+    rate = out.out_counts / net.n_steps
+    return jnp.mean((rate - jax.nn.one_hot(y, rate.shape[-1], dtype=rate.dtype)) ** 2), {}
+
+
+def test_nbox_lif_network_codesign(getkey):
+    """The NbOx preset as the LIF device of a FeedForward network: fit trains the weights with
+    r_th and the capacitance co-designed (the loss falls, both move inside their bounds), and
+    the loss gradient w.r.t. each equals central differences (smooth spikes, float64, rtol 1e-4)."""
+    x, y = _toy(key=getkey())
+    batch = (jnp.asarray(x), jnp.asarray(y))
+    model = _nbox_network(jnp.float64, mneu.SigmoidSurrogate(5.0), key=getkey())
+    loss0 = float(_rate_loss(mt.unwrap(model), batch)[0])
+    trained, hist = mt.fit(
+        model,
+        _rate_loss,
+        [batch],
+        optax.adam(0.1),
+        epochs=25,
+        progress=False,
+        trainable=lambda m: (m.synapses[0].weights, m.neurons[0].device.r_th, m.neurons[0].capacitance),
+        key=getkey(),
+    )
+    assert hist[-1]["loss"] < 0.7 * loss0
+    phys, phys0 = mt.unwrap(trained).neurons[0], mt.unwrap(model).neurons[0]
+    assert float(phys.device.r_th) != float(phys0.device.r_th) and float(phys.capacitance) != 47e-9
+
+    smooth = _nbox_network(jnp.float64, mneu.SmoothSigmoid(5.0), key=getkey())
+    f = jax.jit(lambda m: _rate_loss(mt.unwrap(m), batch)[0])
+    grads = jax.jit(jax.grad(f))(smooth)
+    for name, get in (
+        ("r_th", lambda m: m.neurons[0].device.r_th.u),
+        ("capacitance", lambda m: m.neurons[0].capacitance.u),
+    ):
+        u, h = get(smooth), 1e-5
+        fd = (f(eqx.tree_at(get, smooth, u + h)) - f(eqx.tree_at(get, smooth, u - h))) / (2 * h)
+        np.testing.assert_allclose(get(grads), fd, rtol=1e-4, err_msg=name)
+        assert abs(float(fd)) > 0, name

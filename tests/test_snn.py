@@ -1,6 +1,5 @@
 """The ZnO spiking network: surrogate, device-derived neurons, BPTT, co-design, checkpoints."""
 
-
 import jax
 import jax.numpy as jnp
 import numpy as np
