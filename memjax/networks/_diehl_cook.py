@@ -257,8 +257,10 @@ def _learn(cfg: DiehlCook, rule: DeviceSTDP, variability: bool, state: DiehlCook
 
     Only the columns of the neurons that spiked change, so the update (and, with
     `variability`, the per-event amplitude draw) runs on those columns alone: at most
-    `min(max_post_spikes, n_exc)` of them, not all `n_exc`. Every weight is then clipped to the
-    device window and the columns renormalised, as the dense update did."""
+    `min(max_post_spikes, n_exc)` of them, not all `n_exc`; the numbers drawn are those the
+    full draw has in these columns (`uniform_columns`), so results equal the dense update's.
+    Every weight is then clipped to the device window and the columns renormalised, as the
+    dense update did."""
     k = min(cfg.max_post_spikes, cfg.time)
     n_cols = min(k, cfg.n_exc)
     f32 = jnp.float32
@@ -283,7 +285,7 @@ def _learn(cfg: DiehlCook, rule: DeviceSTDP, variability: bool, state: DiehlCook
     w_cols = state.w.at[:, cols].get(mode="fill", fill_value=1.0)
     if variability:
         u_cols = state.u.at[:, :, cols].get(mode="fill", fill_value=0.5)
-        a_plus, a_minus = rule.event_amplitudes(u_cols, key=key)
+        a_plus, a_minus = rule.event_amplitudes(u_cols, key=key, columns=cols, n_columns=cfg.n_exc)
         a0_plus, a0_minus = (jnp.asarray(a, f32) for a in (rule.a_plus, rule.a_minus))
         a_plus = a0_plus + state.spread * (a_plus - a0_plus)
         a_minus = a0_minus + state.spread * (a_minus - a0_minus)

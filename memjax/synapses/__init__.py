@@ -39,4 +39,5 @@ from ._stdp import (
     eq1 as eq1,
     hbn_stdp as hbn_stdp,
     pairing_traces as pairing_traces,
+    uniform_columns as uniform_columns,
 )

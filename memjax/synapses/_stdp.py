@@ -63,6 +63,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
+import numpy as np
+from jax.extend.random import threefry2x32_p
 from jaxtyping import Array, Float
 
 from .._custom_types import PRNGKey
@@ -164,6 +166,32 @@ def pairing_traces(pre_spikes: Float[Array, "time n_pre"], decay_plus, decay_min
     return PairingTraces(before.astype(dtype), after.astype(dtype))
 
 
+def uniform_columns(key: PRNGKey, shape: tuple[int, ...], columns, dtype=jnp.float32):
+    """`jr.uniform(key, shape, dtype)[..., columns]`, computing only those columns.
+
+    For the default generator (threefry, `jax_threefry_partitionable`, float32) every element
+    is the hash of its flat index, so the selected elements are hashed directly (bit-identical
+    to the full draw; tested). Other generators or dtypes draw the full array and gather.
+    """
+    columns = jnp.asarray(columns)
+    *lead, n = shape
+    direct = (
+        jax.config.jax_threefry_partitionable
+        and str(jr.key_impl(key)) == "threefry2x32"
+        and jnp.dtype(dtype) == jnp.float32
+        and int(np.prod(shape)) < 2**32
+    )
+    if not direct:
+        return jnp.take(jr.uniform(key, tuple(shape), dtype), columns, axis=-1, mode="clip")
+    rows = jnp.arange(int(np.prod(lead)), dtype=jnp.uint32)[:, None]
+    idx = rows * jnp.uint32(n) + jnp.clip(columns, 0, n - 1).astype(jnp.uint32)[None, :]
+    k1, k2 = jr.key_data(key)
+    b1, b2 = threefry2x32_p.bind(k1, k2, jnp.zeros_like(idx), idx)
+    mantissa = ((b1 ^ b2) >> jnp.uint32(9)) | jnp.uint32(0x3F800000)  # as jax.random.uniform
+    f = jax.lax.bitcast_convert_type(mantissa, jnp.float32) - jnp.float32(1.0)
+    return jnp.maximum(jnp.float32(0.0), f).reshape(*lead, columns.shape[0])
+
+
 def _band_value(u, bottom, average, top):
     """Piecewise-linear map of u in [0, 1] through (bottom, average, top) at (0, 1/2, 1)."""
     lo = bottom + (average - bottom) * (2.0 * u)
@@ -261,9 +289,19 @@ class DeviceSTDP(AbstractRule):
         bm, am, tm = self.a_minus_band.astype(u.dtype)
         return _band_value(u[0], bp, ap, tp), _band_value(u[1], bm, am, tm)
 
-    def event_amplitudes(self, u_device, *, key: PRNGKey):
-        """Cycle-to-cycle draw for one pairing event per synapse, given the device positions."""
-        fresh = jr.uniform(key, u_device.shape, u_device.dtype)
+    def event_amplitudes(self, u_device, *, key: PRNGKey, columns=None, n_columns: int | None = None):
+        """Cycle-to-cycle draw for one pairing event per synapse, given the device positions.
+
+        With `columns` (integer indices, shape `(k,)`) and `n_columns`, `u_device` holds only
+        those columns of a `(2, n_pre, n_columns)` array, and the fresh numbers drawn are
+        exactly those that the full draw `jr.uniform(key, (2, n_pre, n_columns))` has in those
+        columns, computed for them alone (so a network that updates only the columns of the
+        neurons that spiked draws `k`, not `n_columns`, columns, with unchanged results).
+        """
+        if columns is None:
+            fresh = jr.uniform(key, u_device.shape, u_device.dtype)
+        else:
+            fresh = uniform_columns(key, (*u_device.shape[:-1], n_columns), columns, u_device.dtype)
         c = self.cycle_fraction.astype(u_device.dtype)
         return self.amplitudes_from_u((1.0 - c) * u_device + c * fresh)
 
