@@ -55,17 +55,19 @@ def bracketed_root(f, lo: ArrayLike, hi: ArrayLike, *, n_iter: int = 60, min_slo
         the root's scale).
     - `min_slope`: below this $|f'|$ the Newton step is not taken.
 
-    **Returns:** the root, shaped like `lo + hi`. Where `f` has no sign change in the bracket
-    the bisection converges to an end and the Newton step moves towards the nearest zero of the
-    local linearisation; callers that cannot guarantee a bracket check `f` at the result.
+    **Returns:** the root, shaped like `lo + hi`. `f` is taken to increase unless
+    `f(lo) > 0 > f(hi)`. Where `f` has no sign change in the bracket the bisection converges to
+    the end nearer the root of an increasing `f` and the Newton step extrapolates from there;
+    callers that cannot guarantee a bracket check `f` at the result.
     """
     lo, hi = jnp.broadcast_arrays(jnp.asarray(lo), jnp.asarray(hi))
-    hi_positive = f(hi) > 0
+    # increasing unless the bracket says otherwise (f(lo) > 0 > f(hi))
+    decreasing = (f(lo) > 0) & (f(hi) < 0)
 
     def body(_, bounds):
         a, b = bounds
         mid = 0.5 * (a + b)
-        left = (f(mid) > 0) == hi_positive  # the sign change is in [a, mid]
+        left = (f(mid) > 0) != decreasing  # the sign change is in [a, mid]
         return jnp.where(left, a, mid), jnp.where(left, mid, b)
 
     lo, hi = jax.lax.fori_loop(0, n_iter, body, (lo, hi))

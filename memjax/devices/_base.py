@@ -138,19 +138,27 @@ class AbstractThresholdSwitch(AbstractDevice):
         return fold_thresholds(v, type(self).__name__)
 
 
-def fold_thresholds(v: Float[Array, " n"], name: str = "device") -> tuple[Voltage, Voltage]:
-    """`(v_th, v_hold)` (V) of a steady-state voltage curve `v` ordered from off to on: the
-    highest voltage before the first fall and the lowest after the last fall.
-
-    **Raises:** an `eqx.error_if` error if `v` never falls (no fold: not a threshold switch)."""
+def fold_extrema(v: Float[Array, " n"]):
+    """For a steady-state voltage curve `v` ordered from off to on: `(v_before, v_after,
+    no_fold)`, the highest voltage up to the first fall, the lowest after the last fall, and
+    whether `v` never falls."""
     v = jnp.asarray(v)
     n = v.shape[-1]
     falls = jnp.diff(v) < 0
     idx = jnp.arange(n)
     first = jnp.argmax(falls)
     last = n - 2 - jnp.argmax(falls[::-1])
-    v_th = jnp.max(jnp.where(idx <= first, v, -jnp.inf))
-    v_hold = jnp.min(jnp.where(idx >= last + 1, v, jnp.inf))
-    no_fold = ~jnp.any(falls) | ~jnp.all(jnp.isfinite(jnp.stack([v_th, v_hold])))
+    v_before = jnp.max(jnp.where(idx <= first, v, -jnp.inf))
+    v_after = jnp.min(jnp.where(idx >= last + 1, v, jnp.inf))
+    return v_before, v_after, ~jnp.any(falls)
+
+
+def fold_thresholds(v: Float[Array, " n"], name: str = "device") -> tuple[Voltage, Voltage]:
+    """`(v_th, v_hold)` (V) of a steady-state voltage curve `v` ordered from off to on: the
+    highest voltage before the first fall and the lowest after the last fall.
+
+    **Raises:** an `eqx.error_if` error if `v` never falls (no fold: not a threshold switch)."""
+    v_th, v_hold, no_fold = fold_extrema(v)
+    no_fold = no_fold | ~jnp.isfinite(v_th) | ~jnp.isfinite(v_hold)
     msg = f"{name}: the steady-state I-V curve has no fold (no voltage at which it turns back), so it has no threshold."
     return eqx.error_if((v_th, v_hold), no_fold, msg)

@@ -1,11 +1,10 @@
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from .._constants import BOLTZMANN_EV
 from .._custom_types import Current, Voltage
-from .._numerics import safe_exp, safe_sinh
+from .._numerics import bracketed_root, safe_exp, safe_sinh
 from ._base import AbstractDevice, require_in_range
 
 
@@ -143,9 +142,19 @@ class FilamentMemristor(AbstractDevice):
         return FilamentState(gap=self.thickness, temperature=self.t_ambient)
 
     # -- physics --------------------------------------------------------------------------------
-    def conductance(self, state: FilamentState) -> Float[Array, ""]:
-        """Small-signal conductance at zero bias (S)."""
-        return self.g_leak + self.filament_conductance(state)
+    def conductance(self, state: FilamentState, v_read: Voltage = 0.0) -> Float[Array, ""]:
+        """Read conductance (S): small-signal at zero bias (`v_read` = 0), else the chord
+        $I(V_r)/V_r$ at `v_read` (V)."""
+        x = jnp.asarray(v_read) / self.v_nonlinear
+        x_safe = jnp.where(x == 0, 1.0, x)
+        sinhc = jnp.where(x == 0, 1.0, safe_sinh(x_safe) / x_safe)
+        return self.g_leak + self.filament_conductance(state) * sinhc
+
+    def switch_coordinate(self, state: FilamentState) -> Float[Array, ""]:
+        """How far the gap has closed past the middle of the set range,
+        $(g_{max} + g_{min})/2 - g$ (m): crosses zero upwards at the set, downwards at the
+        reset."""
+        return 0.5 * (self.gap_max + self.gap_min) - state.gap
 
     def filament_conductance(self, state: FilamentState) -> Float[Array, ""]:
         """Small-signal conductance of the gap alone (S)."""
@@ -268,17 +277,7 @@ class OneTransistorOneResistor(AbstractDevice):
         """Voltage across the RRAM when `v` (V) is applied to the cell."""
         v = jnp.asarray(v)
         f = lambda vr: self.rram.current(state, vr) - self.transistor.current(v - vr)
-        lo, hi = jnp.minimum(v, 0.0), jnp.maximum(v, 0.0)
-
-        def body(_, b):
-            lo, hi = b
-            mid = 0.5 * (lo + hi)
-            up = f(mid) > 0
-            return jnp.where(up, lo, mid), jnp.where(up, mid, hi)
-
-        lo, hi = jax.lax.fori_loop(0, 50, body, (lo, hi))
-        vr = jax.lax.stop_gradient(0.5 * (lo + hi))
-        return vr - f(vr) / jax.grad(f)(vr)
+        return bracketed_root(f, jnp.minimum(v, 0.0), jnp.maximum(v, 0.0), n_iter=50)
 
     def current(self, state, v: Voltage) -> Current:
         return self.rram.current(state, self.rram_voltage(state, v))
@@ -292,9 +291,14 @@ class OneTransistorOneResistor(AbstractDevice):
         dx = self.rram.rate(t, state, vr)
         return dx
 
-    def conductance(self, state) -> Float[Array, ""]:
-        """Small-signal conductance of the RRAM alone (S), what a read after programming gives."""
-        return self.rram.conductance(state)
+    def conductance(self, state, v_read: Voltage = 0.0) -> Float[Array, ""]:
+        """Read conductance of the RRAM alone (S) at `v_read` (V), what a read after
+        programming gives (the select transistor fully on)."""
+        return self.rram.conductance(state, v_read)
+
+    def switch_coordinate(self, state) -> Float[Array, ""]:
+        """The RRAM's (m)."""
+        return self.rram.switch_coordinate(state)
 
 
 # ---------------------------------------------------------------------------------------------

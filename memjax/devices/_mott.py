@@ -5,8 +5,8 @@ from jaxtyping import Array, Float
 
 from .._constants import BOLTZMANN_EV, ELEMENTARY_CHARGE
 from .._custom_types import Current, Voltage
-from .._numerics import safe_exp
-from ._base import AbstractDevice, require_in_range
+from .._numerics import bracketed_root, safe_exp
+from ._base import AbstractThresholdSwitch, fold_extrema, require_in_range
 
 
 _EPS0 = 8.8541878128e-12  # F/m, vacuum permittivity
@@ -29,7 +29,7 @@ class MottState(eqx.Module):
     metal_fraction: Float[Array, ""]  # dimensionless
 
 
-class AbstractMottChannel(AbstractDevice):
+class AbstractMottChannel(AbstractThresholdSwitch):
     r"""The electro-thermal part shared by the NbO$_x$ models: Poole-Frenkel conduction of the
     insulating channel and Newton heating and cooling of one lumped channel temperature (see
     `MottMemristor` for the equations and references). Subclasses add the metallic conduction
@@ -78,15 +78,7 @@ class AbstractMottChannel(AbstractDevice):
             st = MottState(temperature=temp, metal_fraction=metal_fraction(temp))
             return self.current(st, v) - i
 
-        def body(_, bounds):
-            lo, hi = bounds
-            mid = 0.5 * (lo + hi)
-            up = residual(mid) > 0
-            return jnp.where(up, lo, mid), jnp.where(up, mid, hi)
-
-        lo, hi = jax.lax.fori_loop(0, n_iter, body, (self.t_ambient + 0 * t_max, t_max + 0 * self.t_ambient))
-        temp = jax.lax.stop_gradient(0.5 * (lo + hi))
-        temp = temp - residual(temp) / jax.grad(residual)(temp)
+        temp = bracketed_root(residual, self.t_ambient + 0 * t_max, t_max + 0 * self.t_ambient, n_iter=n_iter)
         v = (temp - self.t_ambient) / (self.r_th * i)
         return v, MottState(temperature=temp, metal_fraction=metal_fraction(temp))
 
@@ -169,10 +161,11 @@ class MottMemristor(AbstractMottChannel):
         """Equilibrium metallic fraction $m_{eq}(T)$."""
         return jax.nn.sigmoid((temperature - self.t_imt) / self.imt_width)
 
-    def conductance(self, state: MottState, v: Voltage) -> Float[Array, ""]:
-        """Chord conductance $I/V$ (S)."""
+    def conductance(self, state: MottState, v_read: Voltage = 0.0) -> Float[Array, ""]:
+        """Chord conductance $I/V$ (S) at the read voltage `v_read` (V; at 0 V the zero-field
+        Poole-Frenkel conductance)."""
         m = jnp.clip(state.metal_fraction, 0.0, 1.0)
-        return (1 - m) * self.insulator_conductance(state.temperature, v) + m * self.g_metal
+        return (1 - m) * self.insulator_conductance(state.temperature, v_read) + m * self.g_metal
 
     def current(self, state: MottState, v: Voltage) -> Current:
         return self.conductance(state, v) * v
@@ -197,6 +190,27 @@ class MottMemristor(AbstractMottChannel):
         **Returns:** `(voltage, MottState)` with `metal_fraction` at equilibrium.
         """
         return self._steady_state(i, self.metal_equilibrium, t_max, n_iter)
+
+    def steady_state_curve(self, i_min=1e-6, i_max=2e-2, n: int = 400):
+        """The S-shaped steady-state curve `(current, voltage)` (A, V) on a log grid of `n`
+        currents from `i_min` to `i_max` (`steady_state_at_current`), from off to on."""
+        i = jnp.logspace(jnp.log10(i_min), jnp.log10(i_max), n)
+        return i, jax.vmap(self.steady_state_at_current)(i)[0]
+
+    def window(self, r_series=0.0, *, i_min=1e-6, i_max=2e-2, n: int = 400):
+        """Quasi-static hysteresis window `(v_down, v_up)` (V) behind a series resistance
+        `r_series` (Ohm): the biases at which both branches of $V_{app}(I) = V(I) + R_s I$
+        are steady states (see `memjax.neurons.hysteresis_window`). NaN if $V_{app}$ never
+        falls."""
+        i, v = self.steady_state_curve(i_min, i_max, n)
+        v_before, v_after, none = fold_extrema(v + r_series * i)
+        lo, hi = jnp.minimum(v_before, v_after), jnp.maximum(v_before, v_after)
+        return jnp.where(none, jnp.nan, lo), jnp.where(none, jnp.nan, hi)
+
+    def switch_coordinate(self, state: MottState) -> Float[Array, ""]:
+        r"""Metallic fraction above one half, $m - \frac12$: crosses zero upwards when the
+        channel goes through the insulator-metal transition."""
+        return state.metal_fraction - 0.5
 
 
 def nbo2_kumar2020(**overrides) -> MottMemristor:
@@ -309,10 +323,11 @@ class SwitchedMottMemristor(AbstractMottChannel):
     def init_state(self) -> MottState:
         return MottState(temperature=self.t_ambient, metal_fraction=jnp.zeros_like(self.t_ambient))
 
-    def conductance(self, state: MottState, v: Voltage) -> Float[Array, ""]:
-        """Chord conductance $I/V$ (S): insulating channel and metallic path in parallel."""
+    def conductance(self, state: MottState, v_read: Voltage = 0.0) -> Float[Array, ""]:
+        """Chord conductance $I/V$ (S) at `v_read` (V): insulating channel and metallic path in
+        parallel."""
         m = jnp.clip(state.metal_fraction, 0.0, 1.0)
-        return self.insulator_conductance(state.temperature, v) + m * self.g_path
+        return self.insulator_conductance(state.temperature, v_read) + m * self.g_path
 
     def current(self, state: MottState, v: Voltage) -> Current:
         return self.conductance(state, v) * v
@@ -333,6 +348,39 @@ class SwitchedMottMemristor(AbstractMottChannel):
         `MottMemristor.steady_state_at_current`. **Returns:** `(voltage, MottState)`."""
         m = jnp.asarray(path_open, jnp.result_type(float))
         return self._steady_state(i, lambda temp: m + 0 * temp, t_max, n_iter)
+
+    def steady_state_curve(self, i_min=1e-6, i_max=2e-2, n: int = 400):
+        """The insulating branch (path closed) from `i_min` to `i_on`, then the metallic branch
+        (path open) from `i_off` to `i_max`: `(current, voltage)` (A, V), `2 n` points."""
+        (i_ins, v_ins), (i_met, v_met) = self._branches(i_min, i_max, n)
+        return jnp.concatenate([i_ins, i_met]), jnp.concatenate([v_ins, v_met])
+
+    def _branches(self, i_min, i_max, n):
+        i_ins = jnp.logspace(jnp.log10(i_min), jnp.log10(self.i_on), n)
+        v_ins = jax.vmap(lambda i: self.steady_state_at_current(i, 0.0)[0])(i_ins)
+        i_met = jnp.logspace(jnp.log10(self.i_off), jnp.log10(i_max), n)
+        v_met = jax.vmap(lambda i: self.steady_state_at_current(i, 1.0)[0])(i_met)
+        return (i_ins, v_ins), (i_met, v_met)
+
+    def window(self, r_series=0.0, *, i_min=1e-6, i_max=2e-2, n: int = 400):
+        """Quasi-static hysteresis window `(v_down, v_up)` (V) behind `r_series` (Ohm): $V_{up}$
+        where the insulating branch ends (at `i_on`, or earlier at a Poole-Frenkel fold),
+        $V_{down}$ the lowest bias of the metallic branch above `i_off`."""
+        (i_ins, v_ins), (i_met, v_met) = self._branches(i_min, i_max, n)
+        v_ins = v_ins + r_series * i_ins
+        falls = jnp.diff(v_ins) < 0
+        v_up = v_ins[jnp.where(jnp.any(falls), jnp.argmax(falls), n - 1)]
+        return jnp.min(v_met + r_series * i_met), v_up
+
+    def thresholds(self):
+        """`(v_th, v_hold)` (V): the voltage-controlled window without series resistance."""
+        v_down, v_up = self.window(0.0)
+        return v_up, v_down
+
+    def switch_coordinate(self, state: MottState) -> Float[Array, ""]:
+        r"""Metallic-path fraction above one half, $m - \frac12$ (dimensionless): crosses zero
+        upwards when the path opens."""
+        return state.metal_fraction - 0.5
 
 
 def nbo2_kumar2020_switched(**overrides) -> SwitchedMottMemristor:

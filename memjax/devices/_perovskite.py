@@ -4,8 +4,8 @@ from jaxtyping import Array, Float
 
 from .._constants import BOLTZMANN_EV
 from .._custom_types import Current, Voltage
-from .._numerics import safe_exp, safe_sinh
-from ._base import AbstractDevice, require_in_range
+from .._numerics import bracketed_root, safe_exp, safe_sinh
+from ._base import AbstractThresholdSwitch, require_in_range
 
 
 def _arr():
@@ -28,7 +28,7 @@ class PerovskiteState(eqx.Module):
     bridged: Float[Array, ""]  # 0.0 or 1.0
 
 
-class PerovskiteSwitch(AbstractDevice):
+class PerovskiteSwitch(AbstractThresholdSwitch):
     r"""Ag/MAPbI3/Au volatile threshold switch (an Ag filament through a thin SiO2 spacer).
 
     Two state variables (see `PerovskiteState`): a slow, leaky ionic state $w$ and a binary
@@ -111,8 +111,10 @@ class PerovskiteSwitch(AbstractDevice):
         one = jnp.ones((), jnp.result_type(self.g_hrs))
         return PerovskiteState(ionic=one, bridged=one)
 
-    def conductance(self, state: PerovskiteState) -> Float[Array, ""]:
-        """Ohmic conductance (S) at ionic state `state.ionic` and bridge `state.bridged`."""
+    def conductance(self, state: PerovskiteState, v_read: Voltage = 0.0) -> Float[Array, ""]:
+        """Ohmic conductance (S) at ionic state `state.ionic` and bridge `state.bridged` (the
+        same at every read voltage `v_read`, V)."""
+        del v_read
         gap = self.g_lrs * safe_exp(-(1.0 - state.ionic) / self.w_t)
         return self.g_hrs + gap * (state.bridged + (1.0 - state.bridged) * self.gap_ratio)
 
@@ -153,6 +155,36 @@ class PerovskiteSwitch(AbstractDevice):
     def holds(self, v: Voltage) -> Float[Array, ""]:
         """1.0 where a formed bridge survives the bias `v` (V), else 0.0."""
         return (jnp.abs(v) >= self.v_hold).astype(jnp.result_type(self.v_hold))
+
+    def switch_coordinate(self, state: PerovskiteState) -> Float[Array, ""]:
+        """Bridge state above one half, $s - \\frac12$ (dimensionless): crosses zero upwards
+        when the bridge closes."""
+        return state.bridged - 0.5
+
+    def thresholds(self, v_max=2.0) -> tuple[Voltage, Voltage]:
+        r"""Quasi-static threshold and hold voltages (V).
+
+        The bridge forms stochastically, so the threshold is where formation becomes likely on
+        the device's own slowest time scale: the bias at which the steady-state formation
+        hazard equals the relaxation rate of the ionic state,
+        $\lambda(V, w^*(V))\,	au_r = 1$ with $w^*(V)$ the steady ionic state (`steady_ionic`);
+        below it the ionic memory forgets faster than a bridge forms. Found by
+        `bracketed_root` on $\ln(\lambda	au_r)$ in $[0, v_{max}]$ V, differentiable in the
+        device's parameters. For `mapbi3_deboer2025`: 0.21 V (a prediction; a 0.04 V/s DC
+        sweep, where $w$ lags its steady state, switches at 0.31 V, the published ~0.3 V).
+        The hold voltage is the field `v_hold`: the bridge ruptures below it.
+
+        **Returns:** `(v_th, v_hold)`, V.
+        """
+        dtype = jnp.result_type(self.tau_relax, float)
+
+        def f(v):
+            lam = self.formation_hazard(v, self.steady_ionic(v))
+            return jnp.log(jnp.maximum(lam * self.tau_relax, 1e-300))
+
+        v_th = bracketed_root(f, jnp.asarray(1e-3, dtype), jnp.asarray(v_max, dtype), n_iter=60)
+        v_th = eqx.error_if(v_th, f(jnp.asarray(v_max, dtype)) < 0, f"no threshold below v_max = {v_max} V")
+        return v_th, self.v_hold + 0 * v_th
 
     def steady_ionic(self, v: Voltage) -> Float[Array, ""]:
         """Steady ionic state under a constant bias `v` (V)."""

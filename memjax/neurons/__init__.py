@@ -5,11 +5,26 @@
 - Joule-heating Mott (NbOx) neuron circuits: relaxation oscillator, Pickett's neuristor,
   Kumar's third-order element, adaptive neuron, afferent nerve, firing-pattern classifier
   (`_mott`).
-- ZnO oscillation encoders and LIF neurons derived from the diffusive device, with a
-  sigmoid surrogate spike, for trainable networks (`_zno`, `_surrogate`).
+- The neuron contract `AbstractNeuron` (`_base`): `init_state(shape)`, `__call__(i_in, state,
+  *, dt, key=None) -> (spikes, state)`, `energy(spikes, state)` in J per step, SI units.
+  Implementations: `DeviceLIF` (an RC membrane fired by any `AbstractThresholdSwitch`, its
+  threshold from `device.thresholds()`), `AdaptiveLIF` (Diehl & Cook's neuron in SI units),
+  `OscillatorEncoder` (a device relaxation oscillator as a phase oscillator, its table generated
+  from the diffrax solve), `PerovskiteNeuron`. `ZnOLIF`, `ZnOEncoder` build the ZnO instances.
+- Surrogate spike functions as modules (`AbstractSurrogate`, `SigmoidSurrogate`; `_surrogate`).
 """
 
 from ._base import AbstractNeuron as AbstractNeuron
+from ._encoders import (
+    ENCODER_TABLE as ENCODER_TABLE,
+    EncoderState as EncoderState,
+    OscillatorEncoder as OscillatorEncoder,
+    ZnOEncoder as ZnOEncoder,
+    encoder_table as encoder_table,
+    lookup_encoder_table as lookup_encoder_table,
+    regenerate_encoder_table as regenerate_encoder_table,
+    save_encoder_table as save_encoder_table,
+)
 from ._lif import (
     AdaptiveLIF as AdaptiveLIF,
     AdaptiveLIFState as AdaptiveLIFState,
@@ -57,10 +72,4 @@ from ._surrogate import (
     SmoothSigmoid as SmoothSigmoid,
     sigmoid_spike as sigmoid_spike,
 )
-from ._zno import (
-    ENCODER_TABLE as ENCODER_TABLE,
-    ZnOEncoder as ZnOEncoder,
-    encoder_table as encoder_table,
-    quasi_static_thresholds as quasi_static_thresholds,
-    regenerate_encoder_table as regenerate_encoder_table,
-)
+from ._zno import quasi_static_thresholds as quasi_static_thresholds

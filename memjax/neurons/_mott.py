@@ -7,7 +7,6 @@ neuristor) is a stiff source node: a `VoltageSource` behind `r_bias` feeding a n
 small parasitic capacitance.
 """
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -100,6 +99,8 @@ def hysteresis_window(device: AbstractDevice, r_series, *, i_min=1e-6, i_max=2e-
     resistance `r_series` (Ohm) under a slow voltage sweep: the biases at which both the
     low-current and the high-current branch of $V_{app}(I) = V(I) + R_s I$ are steady states.
 
+    Each Mott device computes its own window (`window`); this is that method:
+
     - `MottMemristor`: one S-shaped curve (`steady_state_at_current` on a log grid of `n`
       currents from `i_min` to `i_max`, A); the window runs from the lowest bias after the
       last falling stretch to the highest bias before the first. NaN if $V_{app}$ never falls.
@@ -110,27 +111,7 @@ def hysteresis_window(device: AbstractDevice, r_series, *, i_min=1e-6, i_max=2e-
 
     **Returns:** `(v_down, v_up)`, V.
     """
-    from ..devices._mott import SwitchedMottMemristor
-
-    if isinstance(device, SwitchedMottMemristor):
-        i_ins = jnp.logspace(jnp.log10(i_min), jnp.log10(device.i_on), n)
-        v_ins = jax.vmap(lambda i: device.steady_state_at_current(i, 0.0)[0])(i_ins) + r_series * i_ins
-        falls = jnp.diff(v_ins) < 0
-        v_up = v_ins[jnp.where(jnp.any(falls), jnp.argmax(falls), n - 1)]
-        i_met = jnp.logspace(jnp.log10(device.i_off), jnp.log10(i_max), n)
-        v_met = jax.vmap(lambda i: device.steady_state_at_current(i, 1.0)[0])(i_met) + r_series * i_met
-        return jnp.min(v_met), v_up
-    i = jnp.logspace(jnp.log10(i_min), jnp.log10(i_max), n)
-    v_app = jax.vmap(device.steady_state_at_current)(i)[0] + r_series * i
-    falls = jnp.diff(v_app) < 0
-    first = jnp.argmax(falls)
-    last = n - 2 - jnp.argmax(falls[::-1])
-    idx = jnp.arange(n)
-    v_before = jnp.max(jnp.where(idx <= first, v_app, -jnp.inf))
-    v_after = jnp.min(jnp.where(idx >= last + 1, v_app, jnp.inf))
-    lo, hi = jnp.minimum(v_before, v_after), jnp.maximum(v_before, v_after)
-    none = ~jnp.any(falls)
-    return jnp.where(none, jnp.nan, lo), jnp.where(none, jnp.nan, hi)
+    return device.window(r_series, i_min=i_min, i_max=i_max, n=n)
 
 
 def adaptive_mott_neuron(

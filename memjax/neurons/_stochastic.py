@@ -10,6 +10,7 @@ from jaxtyping import Array, Bool, Float, Int
 from .._custom_types import PRNGKey
 from ..devices._base import require_in_range
 from ..devices._perovskite import PerovskiteState, PerovskiteSwitch
+from ._base import AbstractNeuron
 
 
 def _arr():
@@ -30,6 +31,11 @@ class AbstractTrigger(eqx.Module):
     @abc.abstractmethod
     def thresholds(self, n: int, dtype, *, key: PRNGKey) -> Float[Array, " n"]: ...
 
+    @abc.abstractmethod
+    def step_threshold(self, hazard, *, key: PRNGKey | None) -> Float[Array, "..."]:
+        """The level the integrated rate must reach within one step, given its value `hazard`
+        at the step's start (a per-step simulation without pre-drawn thresholds)."""
+
 
 class HazardTrigger(AbstractTrigger):
     r"""Stochastic switching: the device's formation hazard $\lambda(V, w)$ with $\mathrm{Exp}(1)$
@@ -41,6 +47,14 @@ class HazardTrigger(AbstractTrigger):
 
     def thresholds(self, n, dtype, *, key):
         return jr.exponential(key, (n,), dtype)
+
+    def step_threshold(self, hazard, *, key):
+        """`hazard` + a fresh Exp(1) sample: by memorylessness, given that the Exp(1) threshold
+        has not been reached by `hazard`, its excess over it is again Exp(1), so drawing the
+        excess anew each step samples the same process."""
+        if key is None:
+            raise ValueError("`key` is required by the stochastic HazardTrigger (a jax.random key).")
+        return hazard + jr.exponential(key, jnp.shape(hazard), jnp.result_type(hazard))
 
 
 class ClockTrigger(AbstractTrigger):
@@ -61,6 +75,10 @@ class ClockTrigger(AbstractTrigger):
     def thresholds(self, n, dtype, *, key):
         del key
         return jnp.ones((n,), dtype)
+
+    def step_threshold(self, hazard, *, key):
+        del key
+        return jnp.ones_like(hazard)
 
 
 class NeuronState(eqx.Module):
@@ -105,7 +123,7 @@ class NeuronRecord(eqx.Module):
     trace: Float[Array, " time"] | None
 
 
-class PerovskiteNeuron(eqx.Module):
+class PerovskiteNeuron(AbstractNeuron):
     r"""The perovskite integrate-and-fire neuron: the switch in series with a capacitor.
 
     The input $V_{in}$ drives the switch (conductance $G$) into the node of the capacitor $C$,
@@ -128,7 +146,15 @@ class PerovskiteNeuron(eqx.Module):
     on-chip capacitor of de Boer & Ehrler), `r_measure` (Ohm, default 10 MOhm, the measurement
     path), `trigger` (`HazardTrigger()` for the stochastic neuron, `ClockTrigger(6.9e-3, 0.3)`
     for the deterministic one).
+
+    On the neuron contract (`AbstractNeuron`): the input is the voltage `v_in` (V) across the
+    neuron, the state a `NeuronState` of any shape, and `__call__(v_in, state, *, dt, key)`
+    one `step` whose trigger threshold is drawn afresh by `trigger.step_threshold` (exact in
+    distribution for `HazardTrigger`); `simulate` draws the thresholds in advance instead (same
+    process, a different random stream).
     """
+
+    input_unit = "V"
 
     device: PerovskiteSwitch
     capacitance: Float[Array, ""] = _arr()  # F
@@ -147,18 +173,37 @@ class PerovskiteNeuron(eqx.Module):
         if not isinstance(self.device, PerovskiteSwitch):
             raise ValueError(f"`device` must be a PerovskiteSwitch; got {type(self.device).__name__}.")
 
-    def init_state(self) -> NeuronState:
+    def init_state(self, shape=(), dtype=None) -> NeuronState:
+        """Neurons of `shape` at rest (relaxed switch, empty capacitor); float leaves in
+        `dtype` (default the device's)."""
         d = self.device.init_state()
-        z = jnp.zeros_like(d.ionic)
+        dtype = jnp.result_type(d.ionic) if dtype is None else dtype
+        z = jnp.zeros(shape, dtype)
         return NeuronState(
             v_c=z,
-            ionic=d.ionic,
-            bridged=d.bridged,
+            ionic=z + d.ionic.astype(dtype),
+            bridged=z + d.bridged.astype(dtype),
             hazard=z,
             bias_time=z,
-            n_spikes=jnp.zeros((), jnp.int32),
+            n_spikes=jnp.zeros(shape, jnp.int32),
             v_peak=z,
         )
+
+    def __call__(self, v_in, state: NeuronState, *, dt, key=None):
+        """One step of `dt` (s) at input `v_in` (V): `(spikes, state)`. `key` is required for
+        `HazardTrigger`."""
+        v_in = jnp.asarray(v_in)
+        dtype = v_in.dtype if jnp.issubdtype(v_in.dtype, jnp.floating) else jnp.result_type(float)
+        state = jax.tree_util.tree_map(lambda x: x.astype(dtype) if jnp.issubdtype(x.dtype, jnp.floating) else x, state)
+        cast = jax.tree_util.tree_map(lambda x: x.astype(dtype) if eqx.is_inexact_array(x) else x, self)
+        threshold = cast.trigger.step_threshold(state.hazard, key=key)
+        new, fire, _ = cast.step(state, v_in.astype(dtype), jnp.asarray(dt, dtype), threshold)
+        return fire.astype(dtype), new
+
+    def energy(self, spikes, state: NeuronState):
+        """$\\frac12 C V_C^2$ per spike at the spike's step (J): the capacitor's energy when
+        the bridge closes (`spike_energy(v_peak)` of `simulate` takes the later peak)."""
+        return spikes * self.spike_energy(state.v_peak).astype(jnp.result_type(spikes))
 
     def step(self, state: NeuronState, v_in, dt, threshold):
         """Advance by `dt` (s) at input `v_in` (V); `threshold` is the current trigger
