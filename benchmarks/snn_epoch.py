@@ -12,28 +12,31 @@ import argparse
 import statistics
 import time
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-import memjax.networks as mn
+import memjax.networks.zno_snn as zs
+import memjax.training as mt
 
 
 def median_step_seconds(cfg, codesign, batch_size, repeats):
-    params = mn.init_params(cfg, key=jr.key(0), dtype=jnp.float32)
-    opt = mn.make_optimizer(codesign=codesign)
-    state = opt.init(params)
-    step = mn.make_train_step(cfg, opt)
+    params = zs.zno_snn(cfg, key=jr.key(0), dtype=jnp.float32)
+    opt = zs.make_optimizer()
+    spec = zs.trainable(params, codesign=codesign)
+    state = opt.init(eqx.filter(params, spec))
+    step = mt.make_step(zs.loss, opt, trainable=spec)
     rng = np.random.default_rng(0)
     x = jnp.asarray(rng.random((batch_size, 784), dtype=np.float32))
     y = jnp.asarray(rng.integers(0, 10, batch_size))
-    params, state, loss, _ = step(params, state, x, y)  # compile
+    params, state, loss, _ = step(params, state, (x, y), key=jr.key(1))  # compile
     jax.block_until_ready(loss)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        params, state, loss, _ = step(params, state, x, y)
+        params, state, loss, _ = step(params, state, (x, y), key=jr.key(1))
         jax.block_until_ready(loss)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
@@ -47,7 +50,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--n-train", type=int, default=60_000)
     args = ap.parse_args()
-    cfg = mn.SNNConfig(n_steps=args.n_steps, dt=args.dt)
+    cfg = zs.SNNConfig(n_steps=args.n_steps, dt=args.dt)
     n_batches = args.n_train // args.batch_size
     print(
         f"backend {jax.default_backend()} ({jax.devices()[0].device_kind}); T = {cfg.n_steps} steps x "

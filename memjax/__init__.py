@@ -7,6 +7,7 @@ from . import (
     neurons as neurons,
     parallel as parallel,
     plasticity as plasticity,
+    synapses as synapses,
     training as training,
 )
 

@@ -1,19 +1,12 @@
 """The ZnO spiking network: surrogate, device-derived neurons, BPTT, co-design, checkpoints."""
 
-import dataclasses
-
-import equinox as eqx
 import jax
 import jax.numpy as jnp
-import jax.random as jr
 import numpy as np
 import pytest
 
-import memjax.data as mdata
 import memjax.devices as md
-import memjax.networks as mn
 import memjax.neurons as mneu
-from memjax.training import Bounded
 
 
 # --- surrogate ----------------------------------------------------------------------------
@@ -144,140 +137,4 @@ def test_lif_step_is_exact_rc_discharge():
     assert float(s) == 1.0 and float(v) == 0.0
 
 
-# --- network ------------------------------------------------------------------------------
-def _toy(n=64, n_in=16, key=None):
-    """Two classes: the first or the second half of the inputs lit."""
-    labels = np.asarray(jr.bernoulli(key, 0.5, (n,))).astype(np.int32)
-    x = np.zeros((n, n_in), np.float64)
-    x[labels == 0, : n_in // 2] = 0.9
-    x[labels == 1, n_in // 2 :] = 0.9
-    return x, labels
-
-
-def test_tiny_network_learns_toy_task(getkey):
-    cfg = mn.SNNConfig(n_inputs=16, n_outputs=2, n_steps=20, v_read=0.2, t_read=1e-3)
-    x, y = _toy(key=getkey())
-    params = mn.init_params(cfg, key=getkey(), weight_std=1.0)
-    opt = mn.make_optimizer(lr_weights=0.5, lr_device=0.05)
-    step = mn.make_train_step(cfg, opt)
-    state = opt.init(params)
-    loss0 = float(mn.loss_fn(params, x, y, cfg)[0])
-    for _ in range(60):
-        params, state, loss, aux = step(params, state, jnp.asarray(x), jnp.asarray(y))
-    assert float(loss) < 0.5 * loss0
-    assert int(aux["correct"]) == len(y)
-
-
-def test_network_gradient_through_device_matches_finite_differences():
-    """Smooth spikes forward (so FD is meaningful): BPTT through the device-derived encoder
-    frequencies, thresholds and energies equals central differences, float64."""
-    cfg = mn.SNNConfig(n_inputs=784, n_steps=12, smooth=True)
-    x, y = mdata.load_mnist("train", limit=4)
-    params = mn.init_params(cfg, key=jr.key(1), weight_std=20.0, dtype=jnp.float64)
-    x = jnp.asarray(x, jnp.float64)
-    f = jax.jit(lambda p: mn.loss_fn(p, x, y, cfg, 1e-3)[0])
-    grads = jax.jit(jax.grad(lambda p: mn.loss_fn(p, x, y, cfg, 1e-3)[0]))(params)
-    h = 1e-5
-    for name in mn.BOUNDS:
-        get = lambda p, name=name: getattr(p, name)
-        u = get(params)
-        fd = (f(eqx.tree_at(get, params, u + h)) - f(eqx.tree_at(get, params, u - h))) / (2 * h)
-        np.testing.assert_allclose(get(grads), fd, rtol=1e-3, atol=1e-12, err_msg=name)
-        assert abs(float(fd)) > 0, name  # the parameter really reaches the loss
-    shift = lambda d: eqx.tree_at(lambda p: p.weights, params, params.weights.at[100, 3].add(d))
-    fd = (f(shift(h)) - f(shift(-h))) / (2 * h)
-    np.testing.assert_allclose(grads.weights[100, 3], fd, rtol=1e-3, atol=1e-12)
-
-
-def test_batch_equals_per_example_loop(getkey):
-    cfg = mn.SNNConfig(n_inputs=16, n_outputs=2, n_steps=15)
-    x, _ = _toy(n=5, key=getkey())
-    params = mn.init_params(cfg, key=getkey(), weight_std=30.0)
-    run = eqx.filter_jit(lambda p, xb: mn.run(p, xb, cfg)["out_counts"])
-    batch = run(params, x)
-    loop = np.stack([np.asarray(run(params, x[i : i + 1])[0]) for i in range(5)])
-    np.testing.assert_array_equal(batch, loop)
-
-
-def test_checkpoint_resume_equals_uninterrupted(tmp_path):
-    cfg = mn.SNNConfig(n_steps=8)
-    x, y = mdata.load_mnist("train", limit=120)
-    xt, yt = mdata.load_mnist("test", limit=50)
-    params = mn.init_params(cfg, key=jr.key(0), dtype=jnp.float32)
-    kw = dict(epochs=3, batch_size=40, progress=False, key=jr.key(3))
-    p_full, h_full = mn.train(params, cfg, (x, y), (xt, yt), **kw)
-    d = str(tmp_path / "ckpt")
-    mn.train(params, cfg, (x, y), (xt, yt), ckpt_dir=d, stop_after=1, **kw)  # "interrupted"
-    p_res, h_res = mn.train(params, cfg, (x, y), (xt, yt), ckpt_dir=d, **kw)  # resumed
-    for a, b in zip(jax.tree.leaves(p_full), jax.tree.leaves(p_res)):
-        np.testing.assert_array_equal(a, b)
-    assert [r["test_accuracy"] for r in h_full] == [r["test_accuracy"] for r in h_res]
-    assert len(h_res) == 3
-
-
-def test_loader_on_shared_files_feeds_the_network():
-    x, y = mdata.load_mnist("test", limit=8)
-    assert x.shape == (8, 28, 28) and y.shape == (8,)
-    cfg = mn.SNNConfig(n_steps=5)
-    out = mn.run(mn.init_params(cfg, key=jr.key(0)), x, cfg)
-    assert out["out_counts"].shape == (8, 10)
-    assert np.all(np.asarray(out["energy"]) > 0)
-
-
-def test_energy_accounting():
-    """Energy = encoder spikes x energy per cycle + synaptic reads + output discharges."""
-    cfg = mn.SNNConfig(n_steps=10)
-    x, _ = mdata.load_mnist("test", limit=3)
-    params = mn.init_params(cfg, key=jr.key(0), weight_std=30.0)
-    out = mn.run(params, x, cfg)
-    enc, lif = mn.build(params, cfg)
-    f, e_cycle = enc.rates(jnp.asarray(x.reshape(3, -1), jnp.float64))
-    np.testing.assert_allclose(out["e_encoder"], jnp.sum(out["in_counts"] * e_cycle, 1), rtol=1e-10)
-    g = np.abs(np.asarray(params.weights)) * 1e-6
-    np.testing.assert_allclose(
-        out["e_synapse"], cfg.v_read**2 * cfg.t_read * np.asarray(out["in_counts"]) @ g.sum(1), rtol=1e-10
-    )
-    np.testing.assert_allclose(out["energy"], out["e_encoder"] + out["e_synapse"] + out["e_output"], rtol=1e-12)
-
-
-# --- bad input ----------------------------------------------------------------------------
-def test_bad_inputs():
-    with pytest.raises(ValueError, match="n_steps"):
-        mn.SNNConfig(n_steps=0)
-    with pytest.raises(ValueError, match="dt"):
-        mn.SNNConfig(dt=-1.0)
-    with pytest.raises(ValueError, match="t_read"):
-        mn.SNNConfig(dt=1e-3, t_read=2e-3)
-    cfg = mn.SNNConfig()
-    with pytest.raises(ValueError, match="v_lo"):
-        mn.init_params(cfg, v_lo=0.3, key=jr.key(0))
-    with pytest.raises(ValueError, match="e_drift"):
-        mn.init_params(cfg, e_drift=0.6, key=jr.key(0))
-    params = mn.init_params(cfg, key=jr.key(0))
-    with pytest.raises(ValueError, match="images"):
-        mn.run(params, np.zeros((2, 100)), cfg)
-    with pytest.raises(ValueError, match="v_lo"):
-        mneu.ZnOEncoder(v_lo=0.2, v_hi=2.0, device=md.zno_wang2022())
-    with pytest.raises(ValueError, match="e_drift"):  # outside the encoder table
-        mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=0.5))
-    with pytest.raises(ValueError, match="reset"):
-        mneu.ZnOLIF(capacitance=1e-9, resistance=1e6, device=md.zno_wang2022(), reset="soft")
-    with pytest.raises(ValueError, match="lo"):
-        Bounded(2.0, 1.0)
-    with pytest.raises(ValueError, match="epochs"):
-        mn.train(
-            params,
-            cfg,
-            (np.zeros((4, 784)), np.zeros(4, int)),
-            (np.zeros((4, 784)), np.zeros(4, int)),
-            epochs=0,
-            key=jr.key(0),
-        )
-
-
-def test_bounded_roundtrip():
-    b = Bounded(5e-9, 200e-9, log=True)
-    for x in (6e-9, 47e-9, 1.9e-7):
-        np.testing.assert_allclose(b.forward(b.inverse(x)), x, rtol=1e-10)
-    assert 5e-9 < float(b.forward(jnp.asarray(-15.0))) < 200e-9
-    assert dataclasses.is_dataclass(mn.SNNConfig())
+# The network tests (BPTT, co-design, checkpoints, energy) are in tests/test_network.py.

@@ -47,8 +47,9 @@ from config import CODESIGN, MAIN, PUBLISHED, QUICK, SEED  # noqa: E402
 
 import memjax.data as mdata  # noqa: E402
 import memjax.devices as md  # noqa: E402
-import memjax.networks as mn  # noqa: E402
+import memjax.networks.zno_snn as zs  # noqa: E402
 import memjax.neurons as mneu  # noqa: E402
+from memjax.training import unwrap  # noqa: E402
 
 
 log = logger("zno_snn")
@@ -144,24 +145,19 @@ def exp_check(out, quick):
     max_e = max(r["E_rel_err"] for r in rows)
 
     # AD vs central FD of the loss of a small network, float64, through every device variable.
-    cfg = mn.SNNConfig(n_steps=20, smooth=True)  # sigmoid spikes forward: FD is meaningful
+    cfg = zs.SNNConfig(n_steps=20, smooth=True)  # sigmoid spikes forward: FD is meaningful
     (xt, yt), _ = load(16, 16)
-    params = mn.init_params(cfg, key=jr.key(SEED), weight_std=20.0, dtype=jnp.float64)
+    params = zs.zno_snn(cfg, key=jr.key(SEED), weight_std=20.0, dtype=jnp.float64)
     x, y = jnp.asarray(xt, jnp.float64), jnp.asarray(yt)
-    f = eqx.filter_jit(lambda p: mn.loss_fn(p, x, y, cfg, 1e-3)[0])
-    grads = eqx.filter_jit(eqx.filter_grad(lambda p: mn.loss_fn(p, x, y, cfg, 1e-3)[0]))(params)
+    f = eqx.filter_jit(lambda p: zs.loss(unwrap(p), (x, y), energy_weight=1e-3)[0])
+    grads = eqx.filter_jit(eqx.filter_grad(f))(params)
     grad_rows = {}
-    for name in mn.BOUNDS:
-        u = getattr(params, name)
+    for name in zs.BOUNDS:
+        where = lambda p, name=name: zs.WHERE[name](zs.network(p)).u
+        u = where(params)
         h = 1e-5
-        fd = float(
-            (
-                f(eqx.tree_at(lambda p: getattr(p, name), params, u + h))
-                - f(eqx.tree_at(lambda p: getattr(p, name), params, u - h))
-            )
-            / (2 * h)
-        )
-        ad = float(getattr(grads, name))
+        fd = float((f(eqx.tree_at(where, params, u + h)) - f(eqx.tree_at(where, params, u - h))) / (2 * h))
+        ad = float(where(grads))
         grad_rows[name] = {"autodiff": ad, "finite_diff": fd, "rel_err": abs(ad - fd) / max(abs(fd), 1e-30)}
         log(f"  dL/du_{name}: AD {ad:.6e} FD {fd:.6e} rel {grad_rows[name]['rel_err']:.1e}")
     return {
@@ -242,10 +238,10 @@ def figures_main(out, ev, y_test, history, prefix=""):
 def exp_main(out, quick, epochs, metrics, write, codesign=True):
     c = QUICK if quick else MAIN
     (x_train, y_train), (x_test, y_test) = load(c["n_train"], c["n_test"])
-    cfg = mn.SNNConfig(n_steps=c["n_steps"], dt=c["dt"])
+    cfg = zs.SNNConfig(n_steps=c["n_steps"], dt=c["dt"])
     key = jr.key(SEED)
     init_key, train_key = jr.split(key)
-    params = mn.init_params(cfg, key=init_key, dtype=jnp.float32)
+    params = zs.zno_snn(cfg, key=init_key, dtype=jnp.float32)
     epochs = epochs or c["epochs"]
     tag = "main" if codesign else "main_fixed"
     res = metrics.setdefault(tag, {})
@@ -262,7 +258,7 @@ def exp_main(out, quick, epochs, metrics, write, codesign=True):
     )
 
     def on_epoch(epoch, p, record):
-        ev = mn.evaluate(p, x_test, y_test, cfg)
+        ev = zs.evaluate(p, x_test, y_test)
         mean_counts, conf = figures_main(out, ev, y_test, hist_so_far + [record], "" if codesign else "fixed_")
         hist_so_far.append(record)
         res.update(
@@ -275,7 +271,7 @@ def exp_main(out, quick, epochs, metrics, write, codesign=True):
                 "best_test_accuracy": max(r["test_accuracy"] for r in hist_so_far),
             }
         )
-        mn.save_params(os.path.join(out, f"params_{tag}.npz"), p)
+        zs.save_params(os.path.join(out, f"params_{tag}.npz"), p)
         write()
 
     ckpt_dir = os.path.join(out, f"ckpt_{tag}")
@@ -288,9 +284,8 @@ def exp_main(out, quick, epochs, metrics, write, codesign=True):
         hist_so_far = list(meta["metadata"].get("history", []))
         log(f"  resuming after epoch {prior}")
     t0 = time.perf_counter()
-    params, history = mn.train(
+    params, history = zs.train(
         params,
-        cfg,
         (x_train, y_train),
         (x_test, y_test),
         epochs=epochs,
@@ -315,15 +310,14 @@ def exp_main(out, quick, epochs, metrics, write, codesign=True):
 def exp_codesign(out, quick):
     c = CODESIGN["quick" if quick else "full"]
     (x_train, y_train), (x_test, y_test) = load(c["n_train"], c["n_test"])
-    cfg = mn.SNNConfig(n_steps=c["n_steps"], dt=c["dt"])
+    cfg = zs.SNNConfig(n_steps=c["n_steps"], dt=c["dt"])
     init_key, train_key = jr.split(jr.key(SEED))
-    params0 = mn.init_params(cfg, key=init_key, dtype=jnp.float32)
+    params0 = zs.zno_snn(cfg, key=init_key, dtype=jnp.float32)
     runs = [("fixed device", False, 0.0)] + [(f"co-design, lambda={w:g}", True, w) for w in c["energy_weights"]]
     rows = []
     for label, codesign, w in runs:
-        p, hist = mn.train(
+        p, hist = zs.train(
             params0,
-            cfg,
             (x_train, y_train),
             (x_test, y_test),
             epochs=c["epochs"],
@@ -333,9 +327,9 @@ def exp_codesign(out, quick):
             progress=False,
             key=train_key,
         )
-        ev = mn.evaluate(p, x_test, y_test, cfg)
-        phys = {k: float(v) for k, v in mn.physical(p).items()}
-        enc, lif = mn.build(p, cfg)
+        ev = zs.evaluate(p, x_test, y_test)
+        phys = {k: float(v) for k, v in zs.physical(p).items()}
+        lif = unwrap(p).neurons[0]
         rows.append(
             {
                 "label": label,

@@ -1,13 +1,21 @@
-"""Spiking networks built from device neurons and synapses.
+"""Spiking networks: one time loop, one feed-forward module, and the published networks as
+instances of them.
 
-- The ZnO SNN of L. Wang et al. Fig. 5 (`_snn`): 784 oscillation encoders, a 784 x 10 layer and
-  10 LIF outputs, trained by BPTT with device/weight co-design (`train`, `run`, `evaluate`, ...).
-- `diehl_cook`: the Diehl & Cook (2015) unsupervised STDP network with device-fitted STDP.
+- [`run`][]`(step, state0, xs)`: the `lax.scan` over time every network uses.
+- [`FeedForward`][]`(encoder, synapses, neurons, *, n_steps, dt)`: an encoder population, then
+  layers of synapses ([`memjax.synapses.AbstractSynapses`][], current in A) and neurons
+  ([`memjax.neurons.AbstractNeuron`][]), any implementations; returns spike counts and the
+  energy per inference (J) by part ([`FeedForwardOutput`][]).
+- `zno_snn`: the ZnO SNN of L. Wang et al. Fig. 5 (a `FeedForward` with co-designed device
+  values as `Bounded` leaves; `zno_snn.zno_snn`, `loss`, `train`, `evaluate`).
+- `diehl_cook`: the Diehl & Cook (2015) unsupervised STDP network with the h-BN device rule
+  ([`memjax.synapses.DeviceSTDP`][]).
 - Reservoir computing with volatile memristors (C. Du et al. 2017; `MemristorReservoir`).
 """
 
-from . import diehl_cook as diehl_cook
+from . import diehl_cook as diehl_cook  # TEMP
 from ._diehl_cook import DiehlCook as DiehlCook, DiehlCookState as DiehlCookState
+from ._feedforward import FeedForward as FeedForward, FeedForwardOutput as FeedForwardOutput
 from ._reservoir import (
     DIGITS_5X4 as DIGITS_5X4,
     MemristorReservoir as MemristorReservoir,
@@ -17,18 +25,4 @@ from ._reservoir import (
     image_to_channels as image_to_channels,
     train_readout as train_readout,
 )
-from ._snn import (
-    BOUNDS as BOUNDS,
-    SNNConfig as SNNConfig,
-    SNNParams as SNNParams,
-    build as build,
-    evaluate as evaluate,
-    init_params as init_params,
-    loss_fn as loss_fn,
-    make_optimizer as make_optimizer,
-    make_train_step as make_train_step,
-    physical as physical,
-    run as run,
-    save_params as save_params,
-    train as train,
-)
+from ._run import run as run

@@ -68,7 +68,7 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from .._custom_types import PRNGKey
-from ..plasticity import DeviceSTDP
+from ..synapses._stdp import DeviceSTDP
 
 
 @dataclasses.dataclass(frozen=True)
@@ -253,29 +253,47 @@ def _learn(cfg: DiehlCook, rule: DeviceSTDP, variability: bool, state: DiehlCook
     image's post spikes are a list of (step, neuron); the first `cfg.max_post_spikes` of them
     are paired with the nearest pre spikes (traces evaluated only at those steps) and scattered
     into their neurons' columns. Later spikes of an unusually active image do not learn (the
-    trained networks fire ~20-50 spikes per image; `train` returns counts to check)."""
+    trained networks fire ~20-50 spikes per image; `train` returns counts to check).
+
+    Only the columns of the neurons that spiked change, so the update (and, with
+    `variability`, the per-event amplitude draw) runs on those columns alone: at most
+    `min(max_post_spikes, n_exc)` of them, not all `n_exc`; the numbers drawn are those the
+    full draw has in these columns (`uniform_columns`), so results equal the dense update's.
+    Every weight is then clipped to the device window and the columns renormalised, as the
+    dense update did."""
     k = min(cfg.max_post_spikes, cfg.time)
+    n_cols = min(k, cfg.n_exc)
+    f32 = jnp.float32
+    n_spikes = jnp.sum(spikes >= 0)
     (t_k,) = jnp.nonzero(spikes >= 0, size=k, fill_value=0)
-    valid = (jnp.arange(k) < jnp.sum(spikes >= 0)).astype(jnp.float32)[:, None]
-    col = jnp.maximum(spikes[t_k], 0)
+    valid = jnp.arange(k) < n_spikes
+    col = jnp.where(valid, jnp.maximum(spikes[t_k], 0), cfg.n_exc)  # padding: an absent column
+    cols, slot = jnp.unique(col, size=n_cols, fill_value=cfg.n_exc, return_inverse=True)
+    slot = slot.reshape(-1)
     big = jnp.int32(1 << 30)
     last, nxt = _last_and_next(pre)
     last, nxt = last[t_k], nxt[t_k]  # (k, n_in)
-    tp, tm = rule.network_taus()
-    dt_s = cfg.dt * 1e-3
+    tp, tm = (jnp.asarray(x, f32) for x in rule.network_taus())
+    dt_s = f32(cfg.dt * 1e-3)
     t_col = t_k[:, None]
-    before = jnp.where(last >= 0, jnp.exp(-(t_col - last).astype(jnp.float32) * (dt_s / tp)), 0.0) * valid
-    after = jnp.where(nxt < big, jnp.exp(-(nxt - t_col).astype(jnp.float32) * (dt_s / tm)), 0.0) * valid
-    zeros = jnp.zeros((cfg.n_input, cfg.n_exc), jnp.float32)
-    pot = zeros.at[:, col].add(before.T)
-    dep = zeros.at[:, col].add(after.T)
+    vf = valid.astype(f32)[:, None]
+    before = jnp.where(last >= 0, jnp.exp(-(t_col - last).astype(f32) * (dt_s / tp)), 0.0) * vf
+    after = jnp.where(nxt < big, jnp.exp(-(nxt - t_col).astype(f32) * (dt_s / tm)), 0.0) * vf
+    zeros = jnp.zeros((cfg.n_input, n_cols), f32)
+    pot = zeros.at[:, slot].add(before.T)
+    dep = zeros.at[:, slot].add(after.T)
+    w_cols = state.w.at[:, cols].get(mode="fill", fill_value=1.0)
     if variability:
-        a_plus, a_minus = rule.event_amplitudes(state.u, key=key)
-        a_plus = rule.a_plus + state.spread * (a_plus - rule.a_plus)
-        a_minus = rule.a_minus + state.spread * (a_minus - rule.a_minus)
+        u_cols = state.u.at[:, :, cols].get(mode="fill", fill_value=0.5)
+        a_plus, a_minus = rule.event_amplitudes(u_cols, key=key, columns=cols, n_columns=cfg.n_exc)
+        a0_plus, a0_minus = (jnp.asarray(a, f32) for a in (rule.a_plus, rule.a_minus))
+        a_plus = a0_plus + state.spread * (a_plus - a0_plus)
+        a_minus = a0_minus + state.spread * (a_minus - a0_minus)
     else:
         a_plus, a_minus = rule.a_plus, rule.a_minus
-    w = rule.apply(state.w, pot, dep, a_plus, a_minus)
+    w_cols = rule.apply(w_cols, pot, dep, a_plus=a_plus, a_minus=a_minus)
+    w = state.w.at[:, cols].set(w_cols, mode="drop")
+    w = jnp.clip(w, jnp.asarray(rule.g_min, f32), jnp.asarray(rule.g_max, f32))
     return normalise(w, cfg.norm_g)
 
 
@@ -340,8 +358,9 @@ def _respond_one(cfg, state: DiehlCookState, images, key):
     return jax.lax.scan(body, None, (images, keys))[1]
 
 
-_train_jit = jax.jit(_train_one, static_argnums=(0, 1, 2))
-_train_vmap = jax.jit(jax.vmap(_train_one, in_axes=(None, None, None, 0, None, 0)), static_argnums=(0, 1, 2))
+# the rule is a traced argument (its constants are array leaves): a sweep over them does not recompile
+_train_jit = jax.jit(_train_one, static_argnums=(0, 2))
+_train_vmap = jax.jit(jax.vmap(_train_one, in_axes=(None, None, None, 0, None, 0)), static_argnums=(0, 2))
 _respond_jit = jax.jit(_respond_one, static_argnums=(0,))
 _respond_vmap = jax.jit(jax.vmap(_respond_one, in_axes=(None, 0, None, 0)), static_argnums=(0,))
 

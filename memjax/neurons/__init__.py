@@ -69,6 +69,7 @@ from ._stochastic import (
 from ._surrogate import (
     AbstractSurrogate as AbstractSurrogate,
     SigmoidSurrogate as SigmoidSurrogate,
+    SmoothSigmoid as SmoothSigmoid,
     sigmoid_spike as sigmoid_spike,
 )
 from ._zno import quasi_static_thresholds as quasi_static_thresholds

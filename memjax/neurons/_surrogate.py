@@ -73,3 +73,23 @@ def sigmoid_spike(slope: float = 5.0) -> SigmoidSurrogate:
     except (TypeError, ValueError):
         raise ValueError(f"`slope` must be a positive finite float; got {slope!r}.") from None
     return SigmoidSurrogate(slope)
+
+
+class SmoothSigmoid(AbstractSurrogate):
+    r"""$\sigma(k x)$ forward *and* backward: not a spike function but its smooth stand-in, for
+    checking a network's BPTT gradient against central finite differences (a Heaviside forward
+    makes the loss piecewise constant, so finite differences see zero).
+
+    **Fields:** `slope` $k > 0$ (dimensionless), an array leaf.
+    """
+
+    slope: Float[Array, ""] = eqx.field(default=5.0, converter=jnp.asarray)  # 1
+
+    def __check_init__(self):
+        require_in_range(self.slope, "slope", low=0.0)
+
+    def __call__(self, x):
+        x = jnp.asarray(x)
+        if not jnp.issubdtype(x.dtype, jnp.floating):
+            x = x.astype(float)
+        return jax.nn.sigmoid(self.slope.astype(x.dtype) * x)

@@ -5,10 +5,19 @@
   LTP/LTD pulse trains, paired-pulse facilitation, a fixed-step implicit device solver).
 - `_rate`: rate-dependent plasticity with a sliding threshold (BCM-like) and the short- to
   long-term memory transition of a second-order volatile memristor.
-- `_fitted_stdp`: the h-BN device's fitted STDP (Eq. 1, Table 1) as a bounded, multiplicative,
-  trace-based network rule with device variability.
+- The h-BN device's fitted STDP (Eq. 1, Table 1) as a bounded, multiplicative, trace-based
+  network rule with device variability lives in `memjax.synapses` (`DeviceSTDP`, `hbn_stdp`);
+  its names are re-exported here.
 """
 
+from ..synapses._stdp import (
+    HBN_STDP_TABLE1 as HBN_STDP_TABLE1,
+    DeviceSTDP as DeviceSTDP,
+    PairingTraces as PairingTraces,
+    eq1 as eq1,
+    hbn_stdp as hbn_stdp,
+    pairing_traces as pairing_traces,
+)
 from ._emergent import (
     HBN_TABLE1 as HBN_TABLE1,
     HBN_TABLE1_BAND as HBN_TABLE1_BAND,
@@ -20,14 +29,6 @@ from ._emergent import (
     stdp_window as stdp_window,
 )
 from ._fit import fit_window_to_eq1 as fit_window_to_eq1
-from ._fitted_stdp import (
-    HBN_STDP_TABLE1 as HBN_STDP_TABLE1,
-    DeviceSTDP as DeviceSTDP,
-    PairingTraces as PairingTraces,
-    eq1 as eq1,
-    hbn_stdp as hbn_stdp,
-    pairing_traces as pairing_traces,
-)
 from ._pulses import (
     nonlinearity_factor as nonlinearity_factor,
     paired_pulse as paired_pulse,

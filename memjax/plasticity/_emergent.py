@@ -8,13 +8,13 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from ..devices._base import require_in_range
-from ._fitted_stdp import HBN_STDP_TABLE1
+from ..synapses._stdp import HBN_STDP_TABLE1
 from ._solve import implicit_euler
 
 
 # Table 1 of the h-BN seed paper ("Spiking neural networks based on two-dimensional materials"),
 # keyed by spike width Sw (s): the average Eq. 1 fit, and the top / bottom (A+, A-) envelopes
-# (tau as the average fit). One source of truth: `HBN_STDP_TABLE1` in `_fitted_stdp.py`.
+# (tau as the average fit). One source of truth: `HBN_STDP_TABLE1` in `memjax/synapses/_stdp.py`.
 HBN_TABLE1 = {
     row["spike_width"]: dict(
         a_plus=row["average"][0], a_minus=row["average"][1], tau_plus=row["tau_plus"], tau_minus=row["tau_minus"]

@@ -3,8 +3,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from ..synapses._stdp import eq1
 from ._emergent import stdp_window
-from ._fitted_stdp import eq1
 
 
 def fit_window_to_eq1(

@@ -57,16 +57,31 @@ matrix `g` (pre x post):
   `cycle_fraction`.
 """
 
-import math
 from typing import NamedTuple
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
+import numpy as np
+from jax.extend.random import threefry2x32_p
 from jaxtyping import Array, Float
 
 from .._custom_types import PRNGKey
+from ..devices._base import require_in_range
+from ._base import AbstractRule
+
+
+def _arr():
+    return eqx.field(converter=jnp.asarray)
+
+
+def _concrete(x):
+    """`float(x)` where `x` is concrete (construction outside `jit`), else `None`."""
+    try:
+        return float(x)
+    except Exception:
+        return None
 
 
 # Table 1 of the seed paper, spike width -> fits. Amplitudes are dimensionless (dG/G_init per
@@ -151,6 +166,32 @@ def pairing_traces(pre_spikes: Float[Array, "time n_pre"], decay_plus, decay_min
     return PairingTraces(before.astype(dtype), after.astype(dtype))
 
 
+def uniform_columns(key: PRNGKey, shape: tuple[int, ...], columns, dtype=jnp.float32):
+    """`jr.uniform(key, shape, dtype)[..., columns]`, computing only those columns.
+
+    For the default generator (threefry, `jax_threefry_partitionable`, float32) every element
+    is the hash of its flat index, so the selected elements are hashed directly (bit-identical
+    to the full draw; tested). Other generators or dtypes draw the full array and gather.
+    """
+    columns = jnp.asarray(columns)
+    *lead, n = shape
+    direct = (
+        jax.config.jax_threefry_partitionable
+        and str(jr.key_impl(key)) == "threefry2x32"
+        and jnp.dtype(dtype) == jnp.float32
+        and int(np.prod(shape)) < 2**32
+    )
+    if not direct:
+        return jnp.take(jr.uniform(key, tuple(shape), dtype), columns, axis=-1, mode="clip")
+    rows = jnp.arange(int(np.prod(lead)), dtype=jnp.uint32)[:, None]
+    idx = rows * jnp.uint32(n) + jnp.clip(columns, 0, n - 1).astype(jnp.uint32)[None, :]
+    k1, k2 = jr.key_data(key)
+    b1, b2 = threefry2x32_p.bind(k1, k2, jnp.zeros_like(idx), idx)
+    mantissa = ((b1 ^ b2) >> jnp.uint32(9)) | jnp.uint32(0x3F800000)  # as jax.random.uniform
+    f = jax.lax.bitcast_convert_type(mantissa, jnp.float32) - jnp.float32(1.0)
+    return jnp.maximum(jnp.float32(0.0), f).reshape(*lead, columns.shape[0])
+
+
 def _band_value(u, bottom, average, top):
     """Piecewise-linear map of u in [0, 1] through (bottom, average, top) at (0, 1/2, 1)."""
     lo = bottom + (average - bottom) * (2.0 * u)
@@ -158,7 +199,7 @@ def _band_value(u, bottom, average, top):
     return jnp.where(u < 0.5, lo, hi)
 
 
-class DeviceSTDP(eqx.Module):
+class DeviceSTDP(AbstractRule):
     r"""The h-BN device STDP of Eq. 1 as a multiplicative, bounded, trace-based network rule.
 
     Build it with [`hbn_stdp`][]; see the module docstring for the rule, the time mapping and
@@ -175,6 +216,9 @@ class DeviceSTDP(eqx.Module):
     - `g_min`, `g_max`: conductance window in units of the maximum weight (dimensionless, the
       network weight is $w = G/G_\mathrm{max}$).
     - `cycle_fraction`: share of the per-event spread that is cycle to cycle (dimensionless).
+    All numbers are array leaves: a sweep over `learning_rate` (or any other constant) reuses
+    one compiled function. `dependence` is static.
+
     - `dependence`: `"multiplicative"` (the device rule, $\Delta g \propto g$) or `"additive"`
       ($\Delta g \propto g_\mathrm{max}$, a weight-independent baseline like BindsNET's `PostPre`,
       for comparison only).
@@ -184,50 +228,49 @@ class DeviceSTDP(eqx.Module):
       (default) is Eq. 1 with a hard clip at $g_\mathrm{max}$.
     """
 
-    a_plus: float
-    a_minus: float
-    a_plus_band: tuple[float, float, float]
-    a_minus_band: tuple[float, float, float]
-    tau_plus: float  # s
-    tau_minus: float  # s
-    spike_width: float  # s
-    network_spike_width: float = 10e-3  # s
-    learning_rate: float = 0.2
-    g_min: float = 1e-3
-    g_max: float = 1.0
-    cycle_fraction: float = 0.5
-    dependence: str = "multiplicative"
-    soft_bound: float = 0.0
+    a_plus: Float[Array, ""] = _arr()
+    a_minus: Float[Array, ""] = _arr()
+    a_plus_band: Float[Array, "3"] = _arr()
+    a_minus_band: Float[Array, "3"] = _arr()
+    tau_plus: Float[Array, ""] = _arr()  # s
+    tau_minus: Float[Array, ""] = _arr()  # s
+    spike_width: Float[Array, ""] = _arr()  # s
+    network_spike_width: Float[Array, ""] = eqx.field(converter=jnp.asarray, default=10e-3)  # s
+    learning_rate: Float[Array, ""] = eqx.field(converter=jnp.asarray, default=0.2)
+    g_min: Float[Array, ""] = eqx.field(converter=jnp.asarray, default=1e-3)
+    g_max: Float[Array, ""] = eqx.field(converter=jnp.asarray, default=1.0)
+    cycle_fraction: Float[Array, ""] = eqx.field(converter=jnp.asarray, default=0.5)
+    dependence: str = eqx.field(static=True, default="multiplicative")
+    soft_bound: Float[Array, ""] = eqx.field(converter=jnp.asarray, default=0.0)
 
     def __check_init__(self):
         if self.dependence not in ("multiplicative", "additive"):
             raise ValueError(f"`dependence` must be 'multiplicative' or 'additive', got {self.dependence!r}.")
         for name in ("tau_plus", "tau_minus", "spike_width", "network_spike_width"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-                raise ValueError(f"`{name}` must be a positive finite time in seconds, got {v!r}.")
-        if not (0.0 < self.learning_rate <= 10.0):
-            raise ValueError(f"`learning_rate` must be in (0, 10], got {self.learning_rate!r}.")
-        if not (0.0 <= self.g_min < self.g_max):
-            raise ValueError(f"need 0 <= `g_min` < `g_max`, got g_min={self.g_min!r}, g_max={self.g_max!r}.")
-        if not (0.0 <= self.cycle_fraction <= 1.0):
-            raise ValueError(f"`cycle_fraction` must be in [0, 1], got {self.cycle_fraction!r}.")
-        if not (isinstance(self.soft_bound, (int, float)) and 0.0 <= self.soft_bound <= 10.0):
-            raise ValueError(f"`soft_bound` must be in [0, 10], got {self.soft_bound!r}.")
+            require_in_range(getattr(self, name), name, low=0.0, unit="s")
+        require_in_range(self.learning_rate, "learning_rate", low=0.0, high=10.0 + 1e-9)
+        require_in_range(self.g_min, "g_min", low=0.0, high=_concrete(self.g_max), open_low=False, unit="G_max")
+        require_in_range(self.cycle_fraction, "cycle_fraction", low=0.0, high=1.0 + 1e-12, open_low=False)
+        require_in_range(self.soft_bound, "soft_bound", low=0.0, high=10.0 + 1e-9, open_low=False)
+        for name in ("a_plus_band", "a_minus_band"):
+            if jnp.shape(getattr(self, name))[-1:] != (3,):
+                raise ValueError(
+                    f"`{name}` must hold (bottom, average, top); got shape {jnp.shape(getattr(self, name))}."
+                )
 
     @property
-    def time_scale(self) -> float:
+    def time_scale(self) -> Float[Array, ""]:
         """Network seconds per device second."""
         return self.network_spike_width / self.spike_width
 
-    def network_taus(self) -> tuple[float, float]:
+    def network_taus(self) -> tuple[Float[Array, ""], Float[Array, ""]]:
         """(tau+, tau-) in network time (s)."""
         return self.tau_plus * self.time_scale, self.tau_minus * self.time_scale
 
-    def decays(self, dt: float) -> tuple[float, float]:
+    def decays(self, dt) -> tuple[Float[Array, ""], Float[Array, ""]]:
         """Per-step trace decay factors for a network step `dt` (s)."""
         tp, tm = self.network_taus()
-        return math.exp(-dt / tp), math.exp(-dt / tm)
+        return jnp.exp(-dt / tp), jnp.exp(-dt / tm)
 
     def pair(self, dt_network):
         """Eq. 1 for a pair separated by `dt_network` (network seconds, post minus pre)."""
@@ -241,17 +284,28 @@ class DeviceSTDP(eqx.Module):
 
     def amplitudes_from_u(self, u):
         """Map band positions `u` (shape `(2, ...)`) to `(A+, A-)` inside the top/bottom band."""
-        bp, ap, tp = self.a_plus_band
-        bm, am, tm = self.a_minus_band
+        u = jnp.asarray(u)
+        bp, ap, tp = self.a_plus_band.astype(u.dtype)
+        bm, am, tm = self.a_minus_band.astype(u.dtype)
         return _band_value(u[0], bp, ap, tp), _band_value(u[1], bm, am, tm)
 
-    def event_amplitudes(self, u_device, *, key: PRNGKey):
-        """Cycle-to-cycle draw for one pairing event per synapse, given the device positions."""
-        fresh = jr.uniform(key, u_device.shape, u_device.dtype)
-        c = self.cycle_fraction
+    def event_amplitudes(self, u_device, *, key: PRNGKey, columns=None, n_columns: int | None = None):
+        """Cycle-to-cycle draw for one pairing event per synapse, given the device positions.
+
+        With `columns` (integer indices, shape `(k,)`) and `n_columns`, `u_device` holds only
+        those columns of a `(2, n_pre, n_columns)` array, and the fresh numbers drawn are
+        exactly those that the full draw `jr.uniform(key, (2, n_pre, n_columns))` has in those
+        columns, computed for them alone (so a network that updates only the columns of the
+        neurons that spiked draws `k`, not `n_columns`, columns, with unchanged results).
+        """
+        if columns is None:
+            fresh = jr.uniform(key, u_device.shape, u_device.dtype)
+        else:
+            fresh = uniform_columns(key, (*u_device.shape[:-1], n_columns), columns, u_device.dtype)
+        c = self.cycle_fraction.astype(u_device.dtype)
         return self.amplitudes_from_u((1.0 - c) * u_device + c * fresh)
 
-    def apply(self, g, potentiation, depression, a_plus=None, a_minus=None):
+    def apply(self, g, potentiation, depression, *, a_plus=None, a_minus=None):
         r"""Applies summed pairing terms to the conductances and clips to the device window.
 
         `potentiation[i, j]` = sum over post spikes of neuron j of the trace `before` of input i
@@ -260,23 +314,26 @@ class DeviceSTDP(eqx.Module):
         with the soft bound $s(g) = ((g_\mathrm{max} - g)/(g_\mathrm{max} - g_\mathrm{min}))^\mu$
         ($s = 1$ for $\mu = 0$).
         """
-        a_plus = self.a_plus if a_plus is None else a_plus
-        a_minus = self.a_minus if a_minus is None else a_minus
-        if self.soft_bound:
-            room = jnp.clip((self.g_max - g) / (self.g_max - self.g_min), 0.0, 1.0)
-            potentiation = potentiation * room**self.soft_bound
-        rel = self.learning_rate * (a_plus * potentiation - a_minus * depression)
-        scale = g if self.dependence == "multiplicative" else self.g_max
-        return jnp.clip(g + scale * rel, self.g_min, self.g_max)
+        c = lambda x: jnp.asarray(x).astype(g.dtype)  # the rule's constants in the weights' dtype
+        a_plus = c(self.a_plus if a_plus is None else a_plus)
+        a_minus = c(self.a_minus if a_minus is None else a_minus)
+        g_min, g_max = c(self.g_min), c(self.g_max)
+        room = jnp.clip((g_max - g) / (g_max - g_min), 0.0, 1.0)
+        # mu = 0 gives exactly 1 (0**0 = 1), without a branch on the value
+        potentiation = potentiation * room ** c(self.soft_bound)
+        rel = c(self.learning_rate) * (a_plus * potentiation - a_minus * depression)
+        scale = g if self.dependence == "multiplicative" else g_max
+        return jnp.clip(g + scale * rel, g_min, g_max)
 
-    def update(self, g, pre_spikes, post_spikes, dt: float, a_plus=None, a_minus=None):
+    def update(self, g, pre_spikes, post_spikes, dt, *, key=None, a_plus=None, a_minus=None):
         """One presentation's update: `pre_spikes (time, n_pre)`, `post_spikes (time, n_post)`,
-        `g (n_pre, n_post)`, network step `dt` (s)."""
+        `g (n_pre, n_post)`, network step `dt` (s). Deterministic (`key` unused); pass per-synapse
+        `a_plus`, `a_minus` (e.g. from `event_amplitudes`) for the variability model."""
         dp, dm = self.decays(dt)
         tr = pairing_traces(pre_spikes, dp, dm)
         pot = tr.before.T @ post_spikes
         dep = tr.after.T @ post_spikes
-        return self.apply(g, pot, dep, a_plus, a_minus)
+        return self.apply(g, pot, dep, a_plus=a_plus, a_minus=a_minus)
 
 
 def hbn_stdp(
