@@ -9,27 +9,29 @@
   sigmoid surrogate spike, for trainable networks (`_zno`, `_surrogate`).
 """
 
-from ._mott import (
+from ..analysis._population import (
+    decode_pulse_count as decode_pulse_count,
+    population_code as population_code,
+    representation_error as representation_error,
+    representation_error_sweep as representation_error_sweep,
+)
+from ..analysis._spikes import (
     FIRING_PATTERNS as FIRING_PATTERNS,
-    adaptive_mott_neuron as adaptive_mott_neuron,
-    afferent_nerve as afferent_nerve,
     burst_groups as burst_groups,
     burst_shape as burst_shape,
     burst_statistics as burst_statistics,
     classify_firing as classify_firing,
+    spike_times as spike_times,
+)
+from ._mott import (
+    adaptive_mott_neuron as adaptive_mott_neuron,
+    afferent_nerve as afferent_nerve,
     hysteresis_window as hysteresis_window,
     mott_oscillator as mott_oscillator,
     pickett_neuristor as pickett_neuristor,
     pressure_sensor_resistance as pressure_sensor_resistance,
     pulse_drive as pulse_drive,
-    spike_times as spike_times,
     third_order_element as third_order_element,
-)
-from ._population import (
-    decode_pulse_count as decode_pulse_count,
-    population_code as population_code,
-    representation_error as representation_error,
-    representation_error_sweep as representation_error_sweep,
 )
 from ._stochastic import (
     AbstractTrigger as AbstractTrigger,

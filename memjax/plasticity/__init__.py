@@ -9,11 +9,15 @@
   trace-based network rule with device variability.
 """
 
+from ..analysis._fits import (
+    crossover_rate as crossover_rate,
+    fit_eq1 as fit_eq1,
+    nonlinearity_factor as nonlinearity_factor,
+)
 from ._emergent import (
     HBN_TABLE1 as HBN_TABLE1,
     HBN_TABLE1_BAND as HBN_TABLE1_BAND,
     SpikeShape as SpikeShape,
-    fit_eq1 as fit_eq1,
     pair_voltage as pair_voltage,
     rate_dependent_change as rate_dependent_change,
     second_order_window as second_order_window,
@@ -29,12 +33,10 @@ from ._fitted_stdp import (
     pairing_traces as pairing_traces,
 )
 from ._pulses import (
-    nonlinearity_factor as nonlinearity_factor,
     paired_pulse as paired_pulse,
     pulse_train_response as pulse_train_response,
 )
 from ._rate import (
-    crossover_rate as crossover_rate,
     primed_state as primed_state,
     pulse_train as pulse_train,
     rate_dependent_plasticity as rate_dependent_plasticity,
