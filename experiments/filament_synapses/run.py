@@ -559,7 +559,7 @@ def exp_ltp(out, quick):
 
 
 def exp_stp(out, quick):
-    dev = md.zno_wang2022()
+    dev = md.zno_wang2025()
     s0 = dev.init_state()
     a, w, vr = STP["amplitude"], STP["width"], STP["v_read"]
     # EPSC: one pulse, then read at v_read

@@ -76,12 +76,12 @@ def exp_check(out, quick):
     # (central differences of forward solves, h = 1e-4 eV).
     h_e = 1e-4
     e_values = (0.4, 0.373) if quick else (0.4, 0.36, 0.44, 0.365, 0.3833, 0.4033, 0.4275, 0.4391)
-    model_pe = lambda e: mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2022(e_drift=e)).period_and_energy(
+    model_pe = lambda e: mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=md.zno_wang2025(e_drift=e)).period_and_energy(
         jnp.asarray(volts)
     )
     jac_model = jax.jit(jax.jacfwd(model_pe))
     for e_drift in e_values:
-        dev = md.zno_wang2022(e_drift=e_drift)
+        dev = md.zno_wang2025(e_drift=e_drift)
         per_ode, en_ode = (np.asarray(a) for a in mneu.encoder_table(volts, dev))
         per_m, en_m = (np.asarray(a) for a in model_pe(jnp.asarray(e_drift)))
         for v, po, pm, eo, em in zip(volts, per_ode, per_m, en_ode, en_m):
@@ -103,7 +103,7 @@ def exp_check(out, quick):
         if e_drift in (0.36, 0.44):  # the bounds: one-sided ends of the table, no sensitivity row
             continue
         (p_plus, e_plus), (p_minus, e_minus) = (
-            (np.asarray(a) for a in mneu.encoder_table(volts, md.zno_wang2022(e_drift=e_drift + s * h_e)))
+            (np.asarray(a) for a in mneu.encoder_table(volts, md.zno_wang2025(e_drift=e_drift + s * h_e)))
             for s in (1, -1)
         )
         dp_ode, de_ode = (p_plus - p_minus) / (2 * h_e), (e_plus - e_minus) / (2 * h_e)
@@ -129,7 +129,7 @@ def exp_check(out, quick):
     # the quasi-static charging-time correction, for the record.
     other = []
     for hop in (9.0e-9,) if quick else (7.5e-9, 9.5e-9):
-        dev = md.zno_wang2022(hop_length=hop)
+        dev = md.zno_wang2025(hop_length=hop)
         per_ode = np.asarray(mneu.encoder_table(volts, dev)[0])
         per_m = np.asarray(mneu.ZnOEncoder(v_lo=0.5, v_hi=2.0, device=dev).period_and_energy(jnp.asarray(volts))[0])
         for v, po, pm in zip(volts, per_ode, per_m):
@@ -171,8 +171,8 @@ def exp_check(out, quick):
         "max_energy_rel_err": max_e,
         "encoder_other_parameter": other,
         "max_f_rel_err_other_parameter": max(r["f_rel_err"] for r in other),
-        "v_th_quasi_static_V": float(mneu.quasi_static_thresholds(md.zno_wang2022())[0]),
-        "v_hold_quasi_static_V": float(mneu.quasi_static_thresholds(md.zno_wang2022())[1]),
+        "v_th_quasi_static_V": float(mneu.quasi_static_thresholds(md.zno_wang2025())[0]),
+        "v_hold_quasi_static_V": float(mneu.quasi_static_thresholds(md.zno_wang2025())[1]),
         "gradients": grad_rows,
         "period_sensitivity_e_drift": sens,
         "max_sensitivity_rel_err": max(r["rel_err"] for r in sens),

@@ -83,7 +83,7 @@ class DiffusiveMemristor(AbstractDevice):
     thermal resistance K/W, heat capacity J/K, temperature K, cluster lifetime s; `residual`,
     `cluster_gain` and `cluster_yield` are dimensionless.
 
-    The ZnO preset (`zno_wang2022`) is calibrated to the Pt/Ag/ZnO/Pt device of L. Wang et al.;
+    The ZnO preset (`zno_wang2025`) is calibrated to the Pt/Ag/ZnO/Pt device of L. Wang et al.;
     see its docstring for which figure fixes which value.
 
     **References:**
@@ -199,9 +199,10 @@ class DiffusiveMemristor(AbstractDevice):
         return 1.0 / (self.dissolution_rate * safe_exp(-self.e_dissolution / (BOLTZMANN_EV * t)))
 
 
-def zno_wang2022(*, cluster_memory: bool = False, **overrides) -> DiffusiveMemristor:
+def zno_wang2025(*, cluster_memory: bool = False, **overrides) -> DiffusiveMemristor:
     """The Pt/Ag/ZnO/Pt diffusive memristor of L. Wang et al. ("Leaky integrate-and-fire and
-    oscillation neurons based on ZnO diffusive memristors for spiking neural networks").
+    oscillation neurons based on ZnO diffusive memristors for spiking neural networks";
+    published online 24 January 2025).
 
     The paper reports behaviour, not model parameters, so the values below are calibrated:
     each is either a physical order of magnitude (marked *phys*) or fixed by one published
@@ -269,3 +270,7 @@ def zno_wang2022(*, cluster_memory: bool = False, **overrides) -> DiffusiveMemri
         params.update(drift_velocity=8.4e-4, cluster_gain=0.0)
     params.update(overrides)
     return DiffusiveMemristor(**params)
+
+
+# Deprecated alias (the paper appeared in 2025): kept for one release, without a warning.
+zno_wang2022 = zno_wang2025
