@@ -1,26 +1,25 @@
 """Neuron models and circuits built from memristive devices.
 
-- Stochastic perovskite threshold-switch neurons and population codes (`_stochastic`,
-  `_population`; de Boer & Ehrler 2025).
+- Stochastic perovskite threshold-switch neurons (`_stochastic`; de Boer & Ehrler 2025).
 - Joule-heating Mott (NbOx) neuron circuits: relaxation oscillator, Pickett's neuristor,
-  Kumar's third-order element, adaptive neuron, afferent nerve, firing-pattern classifier
-  (`_mott`).
+  Kumar's third-order element, adaptive neuron, afferent nerve (`_mott`).
+- Population codes and the firing-pattern classifier now live in `memjax.analysis`; their old
+  names here are re-exports.
 - ZnO oscillation encoders and LIF neurons derived from the diffusive device, with a
   sigmoid surrogate spike, for trainable networks (`_zno`, `_surrogate`).
 """
 
-from ..analysis._population import (
-    decode_pulse_count as decode_pulse_count,
-    population_code as population_code,
-    representation_error as representation_error,
-    representation_error_sweep as representation_error_sweep,
-)
-from ..analysis._spikes import (
+# spike and population analysis moved to memjax.analysis; the old names stay
+from ..analysis import (
     FIRING_PATTERNS as FIRING_PATTERNS,
     burst_groups as burst_groups,
     burst_shape as burst_shape,
     burst_statistics as burst_statistics,
     classify_firing as classify_firing,
+    decode_pulse_count as decode_pulse_count,
+    population_code as population_code,
+    representation_error as representation_error,
+    representation_error_sweep as representation_error_sweep,
     spike_times as spike_times,
 )
 from ._mott import (
