@@ -247,8 +247,15 @@ def logger(study: str) -> Callable[[str], None]:
     return log
 
 
-def save_figure(fig, out: str, name: str, dpi: int = 120) -> str:
-    """Lay out `fig`, write it to `out/name` (PNG) and close it. Returns the path."""
+def save_figure(fig, out: str, name: str, dpi: int = 120, *, legend: float | None = None) -> str:
+    """Lay out `fig`, write it to `out/name` (PNG) and close it. Returns the path.
+
+    `legend`: if given, the font size of a legend drawn on each axis that has labelled artists.
+    """
+    if legend is not None:
+        for ax in fig.axes:
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=legend)
     fig.tight_layout()
     path = os.path.join(out, name)
     fig.savefig(path, dpi=dpi)

@@ -107,8 +107,7 @@ def exp_ir_drop(out, quick):
     ax.loglog(nn, [r["exact_1V_column_V"] for r in rows], "s", mfc="none", label="exact, 1 V read, 10 µS")
     ax.axhline(0.082, color="gray", lw=0.5)
     ax.set(xlabel="array size N", ylabel="column IR drop (V)", title=f"r = {R_CELL} Ω/cell, 10 µA/device")
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "ir_drop.png")
+    save_figure(fig, out, "ir_drop.png", legend=8)
     return {
         "rows": rows,
         "ir_drop_128_estimate_V": r128["estimate_V"],
@@ -290,13 +289,10 @@ def exp_trained_layer(out, quick, key):
     accs = [sw_acc] + [res[k]["accuracy"] for k in res]
     ax.bar(range(len(accs)), accs)
     ax.set_xticks(range(len(accs)), names, rotation=60, ha="right", fontsize=7)
-    ax.set(
-        ylim=(min(accs) - 0.05, 1.0),
-        ylabel="test accuracy",
-        title=f"MNIST linear layer in a 784x20 differential crossbar ({n_test} test images)",
-    )
-    save_figure(fig, out, "trained_layer.png")
+    title = f"MNIST linear layer in a 784x20 differential crossbar ({n_test} test images)"
+    ax.set(ylim=(min(accs) - 0.05, 1.0), ylabel="test accuracy", title=title)
     return {
+        "figure": save_figure(fig, out, "trained_layer.png"),
         "n_train": n_train,
         "n_test": n_test,
         "g_window_S": [G_MIN, G_MAX],
@@ -366,9 +362,8 @@ def exp_reservoir_digits(out, quick, key):
             ps, [r[name] for r in rows], yerr=[r[name + "_std"] for r in rows], fmt=st, label=name, capsize=2
         )
     axs[2].set(xlabel="pixel flip probability", ylabel="test accuracy", title="10 digits, 5 devices, 5->10 readout")
-    axs[2].legend(fontsize=8)
-    save_figure(fig, out, "reservoir_digits.png")
     return {
+        "figure": save_figure(fig, out, "reservoir_digits.png", legend=7),
         "clean_accuracy_10_patterns": clean_acc,
         "n_train": n,
         "n_test": n,
@@ -449,14 +444,13 @@ def exp_reservoir_mnist(out, quick, key):
     )
     ax.set_xticks(range(len(accs)), names, rotation=20, ha="right", fontsize=7)
     ax.set(ylim=(0.5, 1.0), ylabel="test accuracy", title=f"MNIST reservoir ({n_train} train / {n_test} test)")
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "reservoir_mnist.png")
     return {
+        "note": "no target: Du et al.'s 0.881 is unverified recall",
+        "figure": save_figure(fig, out, "reservoir_mnist.png", legend=8),
         "n_train": n_train,
         "n_test": n_test,
         "configs": out_rows,
         "pixel_baseline_accuracy": base_acc,
-        "note": "no target: Du et al.'s 0.881 is unverified recall",
     }
 
 

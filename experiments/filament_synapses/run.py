@@ -98,10 +98,9 @@ def exp_iv(out, quick):
         ax.semilogy(np.asarray(v_set), np.abs(np.asarray(i_s)) + 1e-13, "r-", lw=0.8, label="set" if c == 0 else None)
     ax.axhline(i_cc, color="gray", ls=":", label="100 µA set compliance")
     ax.set(xlabel="V (V)", ylabel="|I| (A)", title="Au/Ti/h-BN/Au, 1 V/s staircase")
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "iv_hbn.png")
     i_max_set = float(np.max(np.abs(np.asarray(i_s))))
     lo, hi = HBN["forming_range"]
+    save_figure(fig, out, "iv_hbn.png", legend=8)
     return {
         "v_forming": vf,
         "g_after_forming_S": g_formed,
@@ -427,8 +426,7 @@ def exp_fit(out, quick):
         np.asarray(dts) / sw, w1, "s", label=f"after {len(losses) - 1} {FIT['method']} steps (MSE {min(losses):.3g})"
     )
     ax.set(xlabel="dt / Sw", ylabel="dG / G_init", title=f"gradient fit of device parameters, Sw = {sw:g} s")
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "stdp_gradient_fit.png")
+    save_figure(fig, out, "stdp_gradient_fit.png", legend=8)
     return {
         "sw": sw,
         "fields": list(FIT["fields"]),
@@ -471,8 +469,7 @@ def exp_second_order(out, quick):
         ylabel="dG / G_init",
         title=f"second-order memristor, thermal time {float(dev.thermal_time()) * 1e6:.2g} µs",
     )
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "stdp_second_order.png")
+    save_figure(fig, out, "stdp_second_order.png", legend=8)
     pos, neg = dts > 0, dts < 0
     return {
         "dts_s": dts.tolist(),
@@ -616,8 +613,7 @@ def exp_ltp(out, quick):
             "n_distinct_states_ltp": int(np.sum(np.abs(np.diff(np.log(g_p))) > 0.01) + 1),
         }
     ax.set(xlabel="pulse number", ylabel="G (S)", title="LTP / LTD, h-BN, 100 µA compliance (NL: max dev. from linear)")
-    ax.legend(fontsize=7)
-    save_figure(fig, out, "ltp_ltd_schemes.png")
+    save_figure(fig, out, "ltp_ltd_schemes.png", legend=7)
     nl = {k: r["nonlinearity_ltp"] for k, r in res.items()}
     res["checks"] = [
         Check(

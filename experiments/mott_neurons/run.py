@@ -99,8 +99,8 @@ def exp_iv(dev, out, quick):
     axs[1].plot(va[dn], i[dn] * 1e3, "b-", label="down")
     axs[1].set(xlabel="V applied (V)", ylabel="I (mA)", title=f"voltage sweep via {r_s / 1e3:.0f} kΩ")
     axs[1].legend(fontsize=7)
-    save_figure(fig, out, "iv.png")
     return {
+        "figure": save_figure(fig, out, "iv.png"),
         "v_th_V": v_th,
         "i_th_A": i_th,
         "t_th_K": t_th,
@@ -144,11 +144,7 @@ def exp_oscillator(dev, out, quick):
 
     ts, (v, temp), res = jax.vmap(run)(rs)
     ts = np.asarray(ts[0])
-    freqs = []
-    for k in range(len(rs)):
-        st = ma.spike_times(ts, np.asarray(temp[k]), SPIKE_T)
-        st = st[st > 0.2 * t_end]
-        freqs.append(float((len(st) - 1) / (st[-1] - st[0])) if len(st) >= 3 else 0.0)
+    freqs = [ma.spike_rate(ts, np.asarray(temp[k]), SPIKE_T, t_start=0.2 * t_end) for k in range(len(rs))]
     g = 1 / np.asarray(rs)
     f = np.asarray(freqs)
     slope, icpt = np.polyfit(g, f, 1)
@@ -186,6 +182,13 @@ NEURISTOR = dict(
 )
 
 
+def neuristor(dev, p, drive):
+    """Pickett's neuristor of two `dev` channels with the capacitances, load resistors and bias
+    (both channels) in `p`."""
+    rc = {k: p[k] for k in ("c1", "c2", "r_load1", "r_load2")}
+    return mn.pickett_neuristor(dev, dev, **rc, v_bias1=p["v_bias"], v_bias2=p["v_bias"], drive=drive)
+
+
 def neuristor_batch(dev, params, t_end, n_save=2401):
     """Simulate Pickett's neuristor for each row (amplitude, gap, baseline, c1, c2) of `params`:
     two 20 ns input pulses `gap` apart (start to start) on a DC `baseline`, vmapped (one
@@ -198,17 +201,7 @@ def neuristor_batch(dev, params, t_end, n_save=2401):
         drive = mn.pulse_drive(
             jnp.stack([cfg["delay"], cfg["delay"] + gap]), amplitude=amp, width=cfg["width"], baseline=base
         )
-        circ = mn.pickett_neuristor(
-            dev,
-            dev,
-            c1=c1,
-            c2=c2,
-            r_load1=cfg["r_load1"],
-            r_load2=cfg["r_load2"],
-            v_bias1=cfg["v_bias"],
-            v_bias2=cfg["v_bias"],
-            drive=drive,
-        )
+        circ = neuristor(dev, dict(cfg, c1=c1, c2=c2), drive)
         save_fn = lambda t, y: (y.v[0], y.v[1], y.devices[0].temperature, y.devices[1].temperature)
         return run_circuit(circ, t_end, n_save, save_fn, max_steps=50_000)
 
@@ -399,17 +392,7 @@ def fit_iv(dev_true, key, *, n_iter, v_max, n_steps, dwell, noise, start, lr):
 
 def exp_fit(dev, out, quick, key):
     cfg = FIT
-    r = fit_iv(
-        dev,
-        key,
-        n_iter=200 if quick else 400,
-        v_max=cfg["v_max"],
-        n_steps=cfg["n_steps"],
-        dwell=cfg["dwell"],
-        noise=cfg["noise"],
-        start=cfg["start"],
-        lr=cfg["lr"],
-    )
+    r = fit_iv(dev, key, n_iter=200 if quick else 400, **cfg)
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.5))
     axs[0].semilogy(r["v"], r["i_data"], "k.", label=f"synthetic data ({cfg['noise']:.0%} noise)")
     axs[0].semilogy(r["v"], r["i_fit"], "r-", label="fit")
@@ -625,10 +608,7 @@ def exp_third_order(dev, out, quick):
             ),
             Check("width of the clean-doublet bias range in the window (V) (ours)", width, 0.1 - 1e-9, op=">="),
             Check(
-                "fraction of +-10% variants keeping clean doublets (ours)",
-                sum(robust) / len(variants),
-                0.75,
-                op=">=",
+                "fraction of +-10% variants keeping clean doublets (ours)", sum(robust) / len(variants), 0.75, op=">="
             ),
             Check("failed third-order solves", int(np.sum(~np.asarray(res))), 0, kind="check", op="=="),
         ],
@@ -681,27 +661,11 @@ def firing_mode_trace(dev, kind, params, t_end, n_save=8001):
     `NEURISTOR_SPIKE_V` (neuristor: the K channel's firing is the output action potential)."""
     p = {k: jnp.asarray(v, float) for k, v in params.items()}
     if kind == "adaptive":
-        circ = mn.adaptive_mott_neuron(
-            dev,
-            c_membrane=p["c_membrane"],
-            r_in=p["r_in"],
-            c_adapt=p["c_adapt"],
-            r_adapt=p["r_adapt"],
-            drive=mc.Constant(p["v_in"]),
-        )
+        rc = {k: p[k] for k in ("c_membrane", "r_in", "c_adapt", "r_adapt")}
+        circ = mn.adaptive_mott_neuron(dev, **rc, drive=mc.Constant(p["v_in"]))
         save_fn = _save_adaptive
     elif kind == "neuristor":
-        circ = mn.pickett_neuristor(
-            dev,
-            dev,
-            c1=p["c1"],
-            c2=p["c2"],
-            r_load1=p["r_load1"],
-            r_load2=p["r_load2"],
-            v_bias1=p["v_bias"],
-            v_bias2=p["v_bias"],
-            drive=mc.Constant(p["dc"]),
-        )
+        circ = neuristor(dev, p, mc.Constant(p["dc"]))
         save_fn = _save_neuristor
     else:
         raise ValueError(f"unknown circuit kind {kind!r}")
@@ -822,11 +786,7 @@ def exp_afferent(dev, out, quick):
 
     ts, (v, temp), res = jax.vmap(run)(p)
     ts = np.asarray(ts[0])
-    freqs = []
-    for k in range(len(p)):
-        st = ma.spike_times(ts, np.asarray(temp[k]), SPIKE_T)
-        st = st[st > 0.2 * t_end]
-        freqs.append(float((len(st) - 1) / (st[-1] - st[0])) if len(st) >= 3 else 0.0)
+    freqs = [ma.spike_rate(ts, np.asarray(temp[k]), SPIKE_T, t_start=0.2 * t_end) for k in range(len(p))]
     f = np.asarray(freqs)
     pk = int(np.argmax(f))
     pn = np.asarray(p)

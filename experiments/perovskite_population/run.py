@@ -62,6 +62,7 @@ def conditioned_population(neuron, protocol, n, key, t_cond=T_CONDITION, noise_s
 
 
 FIT_RATE = "e_ionic, growth_rate"  # fitted to the Fig. 4 / S10 firing probabilities
+P, CAL = PUBLISHED, "calibrated"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,6 +152,7 @@ def exp_device(dev, out, quick, key):
         title=f"recovery {np.nanmean(t_back) * 1e3:.0f} ms (max {np.nanmax(t_back) * 1e3:.0f})",
     )
     save_figure(fig, out, "device.png")
+    v_th, t_mean = float(np.nanmean(vth_pos)), float(np.nanmean(t_back))
     return {
         "sweep_rate_V_per_s": step / cfg["sweep_dwell"],
         "r_hrs_0p1V_ohm": r_hrs,
@@ -162,52 +164,22 @@ def exp_device(dev, out, quick, key):
         "recovery_max_s": float(np.nanmax(t_back)),
         "n_recovery": n_rec,
         "checks": [
+            Check("HRS at 0.1 V (Ohm), Fig. 1b", r_hrs, P["hrs_ohm"], 2.0, CAL, op="factor", fitted="g_hrs"),
+            Check("LRS at 1 V (Ohm), Fig. 1b", r_lrs, P["lrs_ohm"], 2.0, CAL, op="factor", fitted="g_lrs"),
+            Check("DC threshold, + sweep (V), Fig. 1b", v_th, P["v_threshold"], 0.1, CAL, op="abs", fitted="v_growth"),
+            Check("|V_th+ - V_th-| (V), Fig. 1b", float(abs(np.nanmean(vth_pos) - np.nanmean(vth_neg))), 0.05, op="<="),
             Check(
-                "HRS at 0.1 V (Ohm), Fig. 1b",
-                r_hrs,
-                PUBLISHED["hrs_ohm"],
-                2.0,
-                "calibrated",
-                op="factor",
-                fitted="g_hrs",
-            ),
-            Check(
-                "LRS at 1 V, DC sweep (Ohm), Fig. 1b",
-                r_lrs,
-                PUBLISHED["lrs_ohm"],
-                2.0,
-                "calibrated",
-                op="factor",
-                fitted="g_lrs",
-            ),
-            Check(
-                f"threshold (V), + sweep at {step / cfg['sweep_dwell']:.3g} V/s, Fig. 1b",
-                float(np.nanmean(vth_pos)),
-                PUBLISHED["v_threshold"],
-                0.1,
-                "calibrated",
-                op="abs",
-                fitted="v_growth",
-            ),
-            Check(
-                "threshold asymmetry |V_th+ - V_th-| (V), Fig. 1b",
-                float(abs(np.nanmean(vth_pos) - np.nanmean(vth_neg))),
-                0.05,
-                op="<=",
-                note="symmetric device model: a consistency check of the sweep",
-            ),
-            Check(
-                f"back to HRS after bias removal, mean of {n_rec} devices (s), Fig. 1c",
-                float(np.nanmean(t_back)),
-                PUBLISHED["recovery_s"],
+                f"back to HRS, mean of {n_rec} devices (s), Fig. 1c",
+                t_mean,
+                P["recovery_s"],
                 0.25,
-                "calibrated",
+                CAL,
                 fitted="gap_ratio",
             ),
             Check(
                 "back to HRS, slowest device (s), Fig. 1c",
                 float(np.nanmax(t_back)),
-                PUBLISHED["recovery_max_s"],
+                P["recovery_max_s"],
                 op="<",
                 note="10% device-to-device spread of the ionic parameters (assumed)",
             ),
@@ -315,10 +287,7 @@ def exp_firing(dev, out, quick, key):
                 note="memoryless switching is predicted by the constant-hazard model",
             ),
             Check(
-                "fraction of spikes after 1-3 pulses, 33 Hz, Fig. 2c",
-                rec33["frac_pulses_to_fire_1_to_3"],
-                0.8,
-                op=">=",
+                "fraction of spikes after 1-3 pulses, 33 Hz, Fig. 2c", rec33["frac_pulses_to_fire_1_to_3"], 0.8, op=">="
             ),
             Check(
                 "P(fire)/pulse, 50 Hz minus 33 Hz, Fig. 4",

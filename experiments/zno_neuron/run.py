@@ -65,8 +65,7 @@ def exp_iv(dev, out, quick):
     ax.axvline(vth, color="r", ls="--", lw=0.8)
     ax.axvline(vh, color="b", ls="--", lw=0.8)
     ax.set(xlabel="V (V)", ylabel="|I| (A)", title=f"ZnO I-V: V_th={vth:.3f} V, V_hold={vh:.3f} V")
-    ax.legend(fontsize=7)
-    save_figure(fig, out, "iv.png")
+    save_figure(fig, out, "iv.png", legend=7)
     return {
         "v_th": vth,
         "v_hold": vh,
@@ -219,9 +218,8 @@ def exp_lif(dev, out, quick):
     ax.bar(x + 0.2, later_mean, 0.4, yerr=later_std, capsize=3, label="later spikes (mean ± std)")
     ax.set_xticks(x, [f"{r['width_us']:.0f}" for r in rows])
     ax.set(xlabel="pulse width (µs)", ylabel="pulses to fire", title="LIF neuron (cf. Fig. 3f)")
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "lif_pulses_to_fire.png")
     return {
+        "figure": save_figure(fig, out, "lif_pulses_to_fire.png", legend=8),
         "rows": rows,
         "mean_pulses_to_fire": mean_all,
         "first_spike_pulses": first,

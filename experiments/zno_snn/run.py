@@ -387,8 +387,7 @@ def exp_codesign(out, quick):
         ylabel="test accuracy (%)",
         title=f"trade-off ({len(x_train)} train / {len(x_test)} test, {c['epochs']} epochs)",
     )
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "codesign_tradeoff.png")
+    save_figure(fig, out, "codesign_tradeoff.png", legend=8)
     return {
         "n_train": len(x_train),
         "n_test": len(x_test),

@@ -43,5 +43,6 @@ from ._spikes import (
     crossing_times as crossing_times,
     is_clean_doublet as is_clean_doublet,
     spike_count as spike_count,
+    spike_rate as spike_rate,
     spike_times as spike_times,
 )

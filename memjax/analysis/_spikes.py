@@ -294,3 +294,12 @@ def is_clean_doublet(shape: dict, min_bursts: int = 10) -> bool:
         and shape["interval_ratio"] >= 2.0
         and (shape["peak_spread"] <= 0.15 or shape["open_fraction"] == 1.0)
     )
+
+
+def spike_rate(ts, x, level, *, t_start=0.0, min_spikes: int = 3) -> float:
+    """Host-side: the steady firing rate (Hz) of a trace: upward crossings of `level` after
+    `t_start` (s), counted as (n - 1) intervals over the time from the first to the last. With
+    fewer than `min_spikes` crossings the circuit is taken as not oscillating: 0 Hz."""
+    st = spike_times(ts, x, level)
+    st = st[st > t_start]
+    return float((len(st) - 1) / (st[-1] - st[0])) if len(st) >= max(min_spikes, 2) else 0.0
