@@ -362,12 +362,10 @@ def exp_reservoir_digits(out, quick, key):
             ps, [r[name] for r in rows], yerr=[r[name + "_std"] for r in rows], fmt=st, label=name, capsize=2
         )
     axs[2].set(xlabel="pixel flip probability", ylabel="test accuracy", title="10 digits, 5 devices, 5->10 readout")
+    save_figure(fig, out, "reservoir_digits.png", legend=7)
     return {
-        "figure": save_figure(fig, out, "reservoir_digits.png", legend=7),
         "clean_accuracy_10_patterns": clean_acc,
-        "n_train": n,
-        "n_test": n,
-        "repeats": n_rep,
+        "n_train_test_repeats": [n, n, n_rep],
         "rows": rows,
         "checks": [
             Check("5x4 digits, clean, 5 devices: accuracy (Du et al.: 100%)", clean_acc, 1.0, op="=="),
