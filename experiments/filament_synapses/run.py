@@ -296,6 +296,14 @@ def exp_retention(out, quick):
     return res
 
 
+# Why tau / Sw misses Table 1 (stated, not fixed): the filament model is first order (its state
+# follows the instantaneous voltage), so a spike pair changes G only while the two spikes
+# overlap, |dt| < Sw, and the window decays within a fraction of Sw at every width. Table 1's
+# tau / Sw = 1.6 at Sw = 10 ms needs a second state variable with a memory of ~10 ms (a
+# second-order memristor, as `kim2015_second_order` has for us-scale pulses).
+TAU_NOTE = "within x1.5; first-order model: G changes only while spikes overlap, so tau < Sw"
+
+
 def exp_stdp(out, quick):
     dev = md.hbn_au_ti()
     s0 = dev.state_at_conductance(G_INIT)
@@ -365,13 +373,16 @@ def exp_stdp(out, quick):
                 1,
                 op="==",
             ),
-            Check(
-                f"STDP Sw = {key} s: tau+ / Sw (Table 1, Eq. 1 fit)",
-                fit["tau_plus"] / sw,
-                tab["tau_plus"] / sw,
-                1.5,
-                op="factor",
-                note="within x1.5 of Table 1",
+            *(
+                Check(
+                    f"STDP Sw = {key} s: tau{s} / Sw (Table 1, Eq. 1 fit)",
+                    fit[f"tau_{side}"] / sw,
+                    tab[f"tau_{side}"] / sw,
+                    1.5,
+                    op="factor",
+                    note=TAU_NOTE,
+                )
+                for s, side in (("+", "plus"), ("-", "minus"))
             ),
             Check(
                 f"STDP Sw = {key} s: A- / A+ (Table 1)",
