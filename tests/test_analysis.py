@@ -144,3 +144,22 @@ def test_fit_linear_classifier_separates_two_blobs(getkey):
     assert losses[-1] < 0.1 * losses[0]
     assert float(jnp.mean(jnp.argmax(x @ w + b, 1) == y)) == 1.0
     assert jax.numpy.shape(w) == (2, 2)
+
+
+def test_fit_iv_recovers_two_parameters_of_a_diode_law():
+    """An exponential I-V, I = I_s exp(V / V_0): `fit_iv` recovers I_s and V_0 from the curve,
+    starting a factor 2 / 20% away (coordinates log(I_s / I_s0) and V_0 / V_00 - 1)."""
+    import equinox as eqx
+
+    class Diode(eqx.Module):
+        i_s: jax.Array  # A
+        v_0: jax.Array  # V
+
+    true = Diode(jnp.asarray(1e-9), jnp.asarray(0.05))
+    sweep = lambda d, v: d.i_s * jnp.exp(v / d.v_0)
+    v = jnp.linspace(0.05, 0.5, 20)
+    to_device = lambda x: Diode(2e-9 * jnp.exp(x[0]), 0.06 * (1 + x[1]))
+    x, losses = ma.fit_iv(sweep, to_device, jnp.zeros(2), v, sweep(true, v), n_iter=400, learning_rate=0.05)
+    fitted = to_device(x)
+    assert losses[-1] < 1e-4 * losses[0]
+    np.testing.assert_allclose([fitted.i_s, fitted.v_0], [1e-9, 0.05], rtol=1e-2)

@@ -24,7 +24,6 @@ import jax.numpy as jnp  # noqa: E402
 import jax.random as jr  # noqa: E402
 import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
-import optax  # noqa: E402
 
 
 matplotlib.use("Agg")
@@ -355,25 +354,8 @@ def fit_iv(dev_true, key, *, n_iter, v_max, n_steps, dwell, noise, start, lr):
     kt = BOLTZMANN_EV * float(dev_true.t_ambient)
     r0, e0 = float(start["r_th"]), float(start["e_act"])
     to_dev = lambda x: eqx.tree_at(lambda d: (d.r_th, d.e_act), dev_true, (r0 * jnp.exp(x[0]), e0 + kt * x[1]))
-    theta = jnp.zeros(2)
-
-    def loss(x):
-        i = sweep_current(to_dev(x), v, dwell)
-        return jnp.mean((jnp.log(i) - jnp.log(i_data)) ** 2)
-
-    opt = optax.adam(lr)
-    state = opt.init(theta)
-
-    @eqx.filter_jit
-    def step(theta, state):
-        value, g = jax.value_and_grad(loss)(theta)
-        upd, state = opt.update(g, state)
-        return optax.apply_updates(theta, upd), state, value
-
-    hist = []
-    for _ in range(n_iter):
-        theta, state, value = step(theta, state)
-        hist.append(float(value))
+    sweep = lambda d, v: sweep_current(d, v, dwell)
+    theta, hist = ma.fit_iv(sweep, to_dev, jnp.zeros(2), v, i_data, n_iter=n_iter, learning_rate=lr)
     d_fit = to_dev(theta)
     est = {n: float(getattr(d_fit, n)) for n in names}
     true = {n: float(getattr(dev_true, n)) for n in names}

@@ -16,6 +16,7 @@ from ._crossbar import fit_linear_classifier as fit_linear_classifier, transfer_
 from ._fits import (
     crossover_rate as crossover_rate,
     fit_eq1 as fit_eq1,
+    fit_iv as fit_iv,
     ks_exponential as ks_exponential,
     nonlinearity_factor as nonlinearity_factor,
     subtract_baseline as subtract_baseline,

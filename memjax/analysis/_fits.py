@@ -1,11 +1,16 @@
 """Fits and statistics of measured curves: the h-BN STDP window's Eq. 1, the nonlinearity of
-a potentiation curve, the crossover rate of a rate curve and a Kolmogorov-Smirnov test of
-exponentially distributed waiting times. Host-side numpy.
+a potentiation curve, the crossover rate of a rate curve, a Kolmogorov-Smirnov test of
+exponentially distributed waiting times (host-side numpy), and device parameters fitted to an
+I-V curve by gradient descent through the solves (`fit_iv`).
 """
 
 import math
 
+import equinox as eqx
+import jax
+import jax.numpy as jnp
 import numpy as np
+import optax
 
 
 def fit_eq1(dts, dw, *, floor=0.02):
@@ -86,3 +91,40 @@ def ks_exponential(x) -> tuple[float, float]:
     lam = (math.sqrt(n) + 0.12 + 0.11 / math.sqrt(n)) * d
     p = 2 * sum((-1) ** (k - 1) * math.exp(-2 * k * k * lam * lam) for k in range(1, 101))
     return float(d), float(min(max(p, 0.0), 1.0))
+
+
+def fit_iv(sweep, to_device, x0, voltages, currents, *, n_iter: int, learning_rate=0.05):
+    """Fit device parameters to a measured I-V curve by Adam through the device solves.
+
+    The parameters are dimensionless coordinates `x` (for instance `log(R / R0)`, or an energy
+    offset in units of kT) mapped to a device by `to_device`, so that every coordinate moves by
+    O(1) and one step size suits all. The loss is the mean squared error of the log-currents,
+    which weights the decades of an I-V curve evenly.
+
+    **Arguments:**
+
+    - `sweep`: `(device, voltages) -> currents` (A), differentiable (e.g. through
+      `memjax.circuits.dc_sweep`).
+    - `to_device`: `x -> device`.
+    - `x0`: the starting coordinates (1-D array).
+    - `voltages`, `currents`: the measured curve, V and A (currents nonzero, same sign as the model's).
+    - `n_iter`, `learning_rate`: Adam steps and step size.
+
+    **Returns:** `(x, losses)`: the fitted coordinates and the loss before each step.
+    """
+    log_i = jnp.log(jnp.abs(jnp.asarray(currents)))
+    loss = lambda x: jnp.mean((jnp.log(jnp.abs(sweep(to_device(x), voltages))) - log_i) ** 2)
+    opt = optax.adam(learning_rate)
+
+    @eqx.filter_jit
+    def step(x, state):
+        value, g = jax.value_and_grad(loss)(x)
+        upd, state = opt.update(g, state)
+        return optax.apply_updates(x, upd), state, value
+
+    x = jnp.asarray(x0, float)
+    state, losses = opt.init(x), []
+    for _ in range(n_iter):
+        x, state, value = step(x, state)
+        losses.append(float(value))
+    return x, losses
