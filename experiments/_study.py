@@ -18,7 +18,7 @@ which kind the agreement is:
 typed in; `recompute` does the same from a row read back from `metrics.json`
 (tests/test_measured.py recomputes every committed row).
 
-    python experiments/<study>/run.py --out DIR [--quick] [--only a,b]
+    python experiments/<study>/run.py --out DIR [--quick | --full] [--only a,b]
 
 Rerunning with `--only` updates those entries of an existing `metrics.json` and keeps the
 others, unless the existing file was written in the other mode (quick vs full): quick and full
@@ -316,7 +316,9 @@ def run_study(
     """
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join("results", name), help="output folder")
-    ap.add_argument("--quick", action="store_true", help="reduced sizes (what CI runs)")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="reduced sizes (what CI runs)")
+    mode.add_argument("--full", action="store_true", help="full sizes (the default; stated for clarity)")
     ap.add_argument("--only", default=",".join(experiments), help=f"comma-separated subset of {','.join(experiments)}")
     if add_arguments is not None:
         add_arguments(ap)

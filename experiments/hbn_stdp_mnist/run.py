@@ -317,6 +317,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="results/hbn_stdp_mnist")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--full", action="store_true", help="full sizes (the default)")
     ap.add_argument("--sizes", default="100,400,800")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--variability", default="both", choices=["both", "none", "only"])

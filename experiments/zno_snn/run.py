@@ -409,6 +409,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--full", action="store_true", help="full sizes (the default)")
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--only", default="check,main,codesign", help="comma-separated: check, main, main_fixed, codesign")
     args = ap.parse_args()
