@@ -209,7 +209,8 @@ def counts_line(c: dict[str, int]) -> str:
 def markdown_table(header: list[str], rows: Iterable[list]) -> list[str]:
     """A markdown table (list of lines) from a header and rows of cells."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_fmt(c) if not isinstance(c, str) else c for c in r) + " |" for r in rows]
+    cell = lambda c: (c if isinstance(c, str) else _fmt(c)).replace("|", "\\|")  # a literal | ends a cell
+    lines += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
     return lines
 
 

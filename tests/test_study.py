@@ -103,3 +103,7 @@ def test_run_study_writes_rows_and_counts(tmp_path):
         "toy", "doc", {"a": sub_a, "b": sub_b}, title="Toy", argv=["--out", str(out), "--quick", "--only", "b"]
     )
     assert len(_study.find_rows(json.loads((out / "metrics.json").read_text()))) == 3
+
+
+def test_markdown_cells_escape_pipes():
+    assert _study.markdown_table(["a"], [["|f/f* - 1|"]])[-1] == "| \\|f/f* - 1\\| |"
