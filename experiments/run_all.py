@@ -3,11 +3,14 @@
     python experiments/run_all.py [--full] [--out results] [--only zno_neuron,mott_neurons]
 
 Each study writes PNG figures, metrics.json and summary.md to <out>/<study>/; this script
-concatenates the summaries into <out>/SUMMARY.md (measured vs published figures). A study that
-fails does not stop the others; the script exits non-zero at the end if any failed.
+concatenates the summaries into <out>/SUMMARY.md (measured vs published figures), which opens
+with the number of calibrated, predicted and check rows and of rows that read "no" (counted from
+each study's metrics.json). A study that fails does not stop the others; the script exits
+non-zero at the end if any failed.
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -37,7 +40,10 @@ def main():
     unknown = [s for s in only if s not in STUDIES]
     if unknown:
         raise SystemExit(f"unknown studies {unknown}; choose from {STUDIES}")
-    parts, failed = [], []
+    sys.path.insert(0, here)
+    from _study import KINDS, counts, counts_line, find_rows
+
+    parts, failed, rows = [], [], []
     for study in only:
         out = os.path.join(args.out, study)
         cmd = [sys.executable, os.path.join(here, study, "run.py"), "--out", out] + ([] if args.full else ["--quick"])
@@ -53,9 +59,25 @@ def main():
         elif os.path.exists(summary):
             with open(summary) as fh:
                 parts.append(fh.read())
+            with open(os.path.join(out, "metrics.json")) as fh:
+                rows += [r for _, r in find_rows(json.load(fh))]
     os.makedirs(args.out, exist_ok=True)
+    c = counts(rows)
+    head = [
+        "# memjax: measured against the published figures",
+        "",
+        f"Mode: {'full' if args.full else 'quick'}. {counts_line(c)}",
+        "",
+        "| " + " | ".join(KINDS) + ' | "no" | failed studies |',
+        "|" + "---|" * (len(KINDS) + 2),
+        "| " + " | ".join(str(c[k]) for k in KINDS) + f" | {c['no']} | {', '.join(failed) or 'none'} |",
+        "",
+        "calibrated: a parameter was fitted to the figure (the row names it); predicted: the figure "
+        "came out of the physics; check: a numerical invariant.",
+        "",
+    ]
     with open(os.path.join(args.out, "SUMMARY.md"), "w") as fh:
-        fh.write("\n".join(parts))
+        fh.write("\n".join(head + parts))
     print(f"wrote {os.path.join(args.out, 'SUMMARY.md')}")
     if failed:
         raise SystemExit(f"failed studies: {failed}")

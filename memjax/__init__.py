@@ -1,6 +1,7 @@
 """memjax: memristive neuromorphic computing as differentiable physics, in JAX."""
 
 from . import (
+    analysis as analysis,
     circuits as circuits,
     devices as devices,
     networks as networks,

@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 sys.path[:0] = [os.path.dirname(__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
-from _study import logger, run_study, save_figure  # noqa: E402
+from _study import Check, logger, run_study, save_figure  # noqa: E402
 from config import (  # noqa: E402
     BCM,
     FIT,
@@ -49,6 +49,7 @@ from config import (  # noqa: E402
     VARIABILITY,
 )
 
+import memjax.analysis as ma  # noqa: E402
 import memjax.devices as md  # noqa: E402
 import memjax.plasticity as mp  # noqa: E402
 
@@ -60,28 +61,8 @@ def last(tree):
     return jax.tree_util.tree_map(lambda a: a[-1], tree)
 
 
-def tri(v_max, step):
-    """0 -> v_max -> 0 staircase (V)."""
-    up = np.arange(0.0, abs(v_max) + step / 2, step) * np.sign(v_max)
-    return jnp.asarray(np.concatenate([up, up[-2::-1]]))
-
-
 def read_g(dev, state, v_read=IV["v_read"]):
     return dev.current(state, jnp.asarray(v_read)) / v_read
-
-
-# ---------------------------------------------------------------------------------------------
-def set_reset_points(v, i_set, g_reset, v_reset_sweep, i_cc):
-    """V_set: first step of the set sweep with |I| >= I_cc / 2. V_reset: first step of the reset
-    sweep where the conductance has fallen below half its starting value (reset onset)."""
-    v = np.asarray(v)
-    i_set = np.abs(np.asarray(i_set))
-    hit = i_set >= 0.5 * i_cc
-    v_set = float(v[np.argmax(hit)]) if hit.any() else float("nan")
-    g_reset = np.asarray(g_reset)
-    drop = g_reset < 0.5 * g_reset[0]
-    v_reset = float(np.asarray(v_reset_sweep)[np.argmax(drop)]) if drop.any() else float("nan")
-    return v_set, v_reset
 
 
 def exp_iv(out, quick):
@@ -89,9 +70,9 @@ def exp_iv(out, quick):
     i_cc = HBN["compliance"]
     run = eqx.filter_jit(lambda d, v, s0: md_solve(d, v, s0, i_cc))
     run_reset = eqx.filter_jit(lambda d, v, s0: md_solve(d, v, s0, IV["reset_compliance"]))
-    v_form = tri(IV["v_form"], IV["step"])
-    v_set = tri(IV["v_set"], IV["step"])
-    v_res = tri(IV["v_reset"], IV["step"])
+    v_form = ma.staircase(IV["v_form"], IV["step"])
+    v_set = ma.staircase(IV["v_set"], IV["step"])
+    v_res = ma.staircase(IV["v_reset"], IV["step"])
     st, i_form = run(dev, v_form, dev.init_state())
     state = last(st)
     n = len(v_form) // 2 + 1
@@ -110,17 +91,16 @@ def exp_iv(out, quick):
         st, i_s = run(dev, v_set, state)
         state = last(st)
         lrs.append(float(read_g(dev, state)))
-        vs, vr = set_reset_points(v_set, i_s, g_r, v_res, i_cc)
+        vs, vr = ma.set_reset_points(v_set, i_s, v_res, g_r, i_cc)
         vsets.append(vs)
         vresets.append(vr)
         ax.semilogy(np.asarray(v_res), np.abs(np.asarray(i_r)) + 1e-13, "b-", lw=0.8, label="reset" if c == 0 else None)
         ax.semilogy(np.asarray(v_set), np.abs(np.asarray(i_s)) + 1e-13, "r-", lw=0.8, label="set" if c == 0 else None)
     ax.axhline(i_cc, color="gray", ls=":", label="100 µA set compliance")
     ax.set(xlabel="V (V)", ylabel="|I| (A)", title="Au/Ti/h-BN/Au, 1 V/s staircase")
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "iv_hbn.png")
     i_max_set = float(np.max(np.abs(np.asarray(i_s))))
     lo, hi = HBN["forming_range"]
+    save_figure(fig, out, "iv_hbn.png", legend=8)
     return {
         "v_forming": vf,
         "g_after_forming_S": g_formed,
@@ -129,13 +109,30 @@ def exp_iv(out, quick):
         "hrs_S": hrs,
         "lrs_S": lrs,
         "max_current_in_set_sweep_A": i_max_set,
-        "pass": {
-            "forming_4_to_8V": bool(lo <= vf <= hi),
-            "hrs_within_3x_10nS": bool(all(HBN["hrs"] / 3 <= g <= HBN["hrs"] * 3 for g in hrs)),
-            "lrs_within_3x_8mS": bool(all(HBN["lrs"] / 3 <= g <= HBN["lrs"] * 3 for g in lrs)),
-            "compliance_respected": bool(i_max_set <= 1.001 * i_cc),
-            "v_set_positive_v_reset_negative": bool(all(v > 0 for v in vsets) and all(v < 0 for v in vresets)),
-        },
+        "checks": [
+            Check(
+                "h-BN forming voltage (V), 1 V/s ramp",
+                vf,
+                (lo, hi),
+                op="in",
+                kind="calibrated",
+                fitted="thickness, gap_max",
+            ),
+            Check("h-BN HRS after each reset (S)", hrs, HBN["hrs"], 3.0, op="factor", kind="predicted"),
+            Check(
+                "h-BN LRS after each set, 100 µA compliance (S)",
+                lrs,
+                HBN["lrs"],
+                3.0,
+                op="factor",
+                kind="calibrated",
+                fitted="g_on",
+                note="seed: ~8 mS in ramped cycles; the compliance limits the model's LRS",
+            ),
+            Check("max |I| in the set sweep / compliance", i_max_set / i_cc, 1.001, op="<=", kind="check"),
+            Check("V_set of each cycle (V): positive", vsets, 0.0, op=">"),
+            Check("V_reset of each cycle (V): negative", vresets, 0.0, op="<"),
+        ],
     }
 
 
@@ -148,7 +145,7 @@ def exp_variability(out, quick, key):
     i_cc = HBN["compliance"]
     n = VARIABILITY["n_cycles_quick"] if quick else VARIABILITY["n_cycles"]
     cycles = md.cycle_to_cycle(dev, VARIABILITY["sigma_c2c"], n, key=key)
-    v_set, v_res = tri(IV["v_set"], IV["step"]), tri(IV["v_reset"], IV["step"])
+    v_set, v_res = ma.staircase(IV["v_set"], IV["step"]), ma.staircase(IV["v_reset"], IV["step"])
 
     @eqx.filter_jit
     def one_cycle(d):  # reset from the LRS, then set: one vmapped, compiled call over cycles
@@ -167,8 +164,8 @@ def exp_variability(out, quick, key):
     n_dev = VARIABILITY["n_devices_quick"] if quick else VARIABILITY["n_devices"]
     devices = md.device_to_device(dev, VARIABILITY["sigma_d2d"], n_dev, key=jr.fold_in(key, 1))
     _, i_s_d, hrs_d, lrs_d = jax.vmap(one_cycle)(devices)
-    vs_d = np.array([set_reset_points(v_set, a, np.ones(2), v_res, i_cc)[0] for a in np.asarray(i_s_d)])
-    pts = [set_reset_points(v_set, a, b, v_res, i_cc) for a, b in zip(np.asarray(i_s), np.asarray(g_r))]
+    vs_d = np.array([ma.set_reset_points(v_set, a, v_res, np.ones(2), i_cc)[0] for a in np.asarray(i_s_d)])
+    pts = [ma.set_reset_points(v_set, a, v_res, b, i_cc) for a, b in zip(np.asarray(i_s), np.asarray(g_r))]
     vs, vr = np.array(pts).T
     hrs, lrs = np.asarray(hrs), np.asarray(lrs)
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -199,17 +196,24 @@ def exp_variability(out, quick, key):
         "lrs_median_S": float(np.median(lrs)),
         "on_off_median": float(np.median(lrs / hrs)),
         "wall_s_one_vmapped_call": wall,
-        "pass": {
-            "all_cycles_switch": bool(np.all(np.isfinite(vs)) and np.all(lrs / hrs > 100)),
-            "v_set_spread": bool(np.nanstd(vs) > 0),
-        },
+        "checks": [
+            Check(f"on/off of each of {n} cycles", (lrs / hrs).tolist(), 100.0, op=">"),
+            Check(f"V_set of each of {n} cycles (V): set reached", vs.tolist(), 0.0, op=">"),
+            Check(
+                "V_set cycle-to-cycle std (V)",
+                float(np.nanstd(vs)),
+                0.0,
+                op=">",
+                note="the spread is injected (sigma_c2c): its size is not a prediction",
+            ),
+        ],
     }
 
 
 def exp_hfo2(out, quick):
     i_ccs = jnp.asarray(HFO2["compliances"])
-    v = tri(HFO2["v_max"], HFO2["step"])
-    v_r = tri(-HFO2["v_max"], HFO2["step"])
+    v = ma.staircase(HFO2["v_max"], HFO2["step"])
+    v_r = ma.staircase(-HFO2["v_max"], HFO2["step"])
 
     @jax.jit
     def one(i_cc):
@@ -245,11 +249,11 @@ def exp_hfo2(out, quick):
         "v_c_V": v_c.tolist(),
         "log_slope_G_vs_Ic": slope,
         "max_current_over_transistor_saturation": max_over,
-        "pass": {
-            "lrs_rises_with_compliance": bool(np.all(np.diff(g_lrs) > 0)),
-            "slope_0.7_to_1.3": bool(0.7 <= slope <= 1.3),
-            "compliance_respected": bool(max_over <= 1.0),
-        },
+        "checks": [
+            Check("HfO2 1T1R: G_LRS vs compliance I_C (S)", g_lrs, op="increasing"),
+            Check("HfO2 1T1R: d log G_LRS / d log I_C (Ielmini review, Fig. 2a: ~1)", slope, (0.7, 1.3), op="in"),
+            Check("HfO2 1T1R: max set current / transistor saturation", max_over, 1.0, op="<=", kind="check"),
+        ],
     }
 
 
@@ -279,19 +283,25 @@ def exp_retention(out, quick):
     res["closed_form_vs_solver_rel_err"] = abs(g_num / g_cf - 1)
     years = res["retention_time_s_300K"] / 3.15e7
     res["retention_time_years_300K"] = years
-    res["pass"] = {
-        "non_volatile_over_1_year_at_300K": bool(years > 1),
-        "solver_matches_closed_form": bool(res["closed_form_vs_solver_rel_err"] < 0.02),
-    }
+    res["checks"] = [
+        Check("retention time at 300 K (years): non-volatile", years, 1.0, op=">"),
+        Check(
+            "retention at 423 K: solver vs closed form, rel. err.",
+            res["closed_form_vs_solver_rel_err"],
+            0.02,
+            op="<",
+            kind="check",
+        ),
+    ]
     return res
 
 
-# ---------------------------------------------------------------------------------------------
-def baseline_subtracted(dts, w, sw):
-    """The window minus the unpaired response (mean over |dt| >= 1.1 Sw, where the spikes no
-    longer overlap): Eq. 1 has no offset."""
-    far = np.abs(dts) >= 1.1 * sw
-    return w - (np.mean(w[far]) if far.any() else 0.0)
+# Why tau / Sw misses Table 1 (stated, not fixed): the filament model is first order (its state
+# follows the instantaneous voltage), so a spike pair changes G only while the two spikes
+# overlap, |dt| < Sw, and the window decays within a fraction of Sw at every width. Table 1's
+# tau / Sw = 1.6 at Sw = 10 ms needs a second state variable with a memory of ~10 ms (a
+# second-order memristor, as `kim2015_second_order` has for us-scale pulses).
+TAU_NOTE = "within x1.5; first-order model: G changes only while spikes overlap, so tau < Sw"
 
 
 def exp_stdp(out, quick):
@@ -308,9 +318,9 @@ def exp_stdp(out, quick):
         t0 = time.perf_counter()
         w = np.asarray(jax.jit(lambda d: mp.stdp_window(dev, shape, d, s0, steps_per_width=spw))(jnp.asarray(dts)))
         wall = time.perf_counter() - t0
-        wb = baseline_subtracted(dts, w, sw)
-        fit_raw = mp.fit_eq1(dts, w)
-        fit_sub = mp.fit_eq1(dts, wb)
+        wb = ma.subtract_baseline(dts, w, sw)
+        fit_raw = ma.fit_eq1(dts, w)
+        fit_sub = ma.fit_eq1(dts, wb)
         tab = mp.HBN_TABLE1[sw]
         x = np.linspace(-1.2 * sw, 1.2 * sw, 400)
         ax.plot(dts / sw, w, "o", ms=3, label="emergent (raw)")
@@ -353,11 +363,49 @@ def exp_stdp(out, quick):
         dg = float(mp.stdp_window(dev, shape, jnp.asarray([dt]), s0, steps_per_width=spw)[0])
         errs[spw] = abs(dg - dg_ref)
     res["diffrax_reference"] = {"dG_over_G_diffrax": dg_ref, "abs_err_by_steps_per_width": errs}
-    res["pass"] = {
-        "window_sign_and_decay_all_sw": all(v["sign_ok"] for v in res["sw"].values()),
-        "fixed_step_within_0.02_of_diffrax_at_200": bool(errs[200] < 0.02),
-        "fixed_step_converges": bool(errs[spws[-1]] < errs[50]),
-    }
+    checks = []
+    for key, r in res["sw"].items():
+        fit, tab, sw = r["fit_baseline_subtracted"], r["table1_average"], float(key)
+        checks += [
+            Check(
+                f"STDP Sw = {key} s: sign and decay of the window (minus unpaired response)",
+                int(r["sign_ok"]),
+                1,
+                op="==",
+            ),
+            *(
+                Check(
+                    f"STDP Sw = {key} s: tau{s} / Sw (Table 1, Eq. 1 fit)",
+                    fit[f"tau_{side}"] / sw,
+                    tab[f"tau_{side}"] / sw,
+                    1.5,
+                    op="factor",
+                    note=TAU_NOTE,
+                )
+                for s, side in (("+", "plus"), ("-", "minus"))
+            ),
+            Check(
+                f"STDP Sw = {key} s: A- / A+ (Table 1)",
+                fit["a_minus"] / fit["a_plus"],
+                tab["a_minus"] / tab["a_plus"],
+                1.5,
+                op="factor",
+                kind="calibrated",
+                fitted="drift_velocity_reset",
+                note="within x1.5 of Table 1; drift_velocity_reset was set for A-/A+ > 1 at 1 us and 100 us",
+            ),
+        ]
+    checks += [
+        Check("fixed step vs diffrax, |dG/G error| at 200 steps per Sw", errs[200], 0.02, op="<", kind="check"),
+        Check(
+            f"fixed step: error at {spws[-1]} / at 50 steps per Sw",
+            errs[spws[-1]] / errs[50],
+            1.0,
+            op="<",
+            kind="check",
+        ),
+    ]
+    res["checks"] = checks
     return res
 
 
@@ -389,8 +437,7 @@ def exp_fit(out, quick):
         np.asarray(dts) / sw, w1, "s", label=f"after {len(losses) - 1} {FIT['method']} steps (MSE {min(losses):.3g})"
     )
     ax.set(xlabel="dt / Sw", ylabel="dG / G_init", title=f"gradient fit of device parameters, Sw = {sw:g} s")
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "stdp_gradient_fit.png")
+    save_figure(fig, out, "stdp_gradient_fit.png", legend=8)
     return {
         "sw": sw,
         "fields": list(FIT["fields"]),
@@ -402,7 +449,15 @@ def exp_fit(out, quick):
         "residual_mse_after": float(min(losses)),
         "fitted": {f: float(getattr(fitted, f)) for f in FIT["fields"]},
         "initial": {f: float(getattr(dev, f)) for f in FIT["fields"]},
-        "pass": {"residual_improved": bool(min(losses) < losses[0])},
+        "checks": [
+            Check(
+                f"gradient fit of {', '.join(FIT['fields'])} to Table 1 (Sw = {sw:g} s): MSE after / before",
+                float(min(losses)) / losses[0],
+                1.0,
+                op="<",
+                kind="check",
+            )
+        ],
     }
 
 
@@ -415,7 +470,7 @@ def exp_second_order(out, quick):
     )
     far = np.abs(dts) >= 2.9e-6
     wb = w - np.mean(w[far])
-    fit = mp.fit_eq1(dts, wb)
+    fit = ma.fit_eq1(dts, wb)
     fig, ax = plt.subplots(figsize=(5, 3.6))
     ax.plot(dts * 1e6, w, "o-", label="raw")
     ax.plot(dts * 1e6, wb, "s-", mfc="none", label="minus unpaired response")
@@ -425,8 +480,7 @@ def exp_second_order(out, quick):
         ylabel="dG / G_init",
         title=f"second-order memristor, thermal time {float(dev.thermal_time()) * 1e6:.2g} µs",
     )
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "stdp_second_order.png")
+    save_figure(fig, out, "stdp_second_order.png", legend=8)
     pos, neg = dts > 0, dts < 0
     return {
         "dts_s": dts.tolist(),
@@ -434,11 +488,16 @@ def exp_second_order(out, quick):
         "window_minus_unpaired": wb.tolist(),
         "fit_eq1": fit,
         "thermal_time_s": float(dev.thermal_time()),
-        "pass": {
-            "potentiation_for_dt_pos": bool(wb[pos][0] > 0),
-            "depression_for_dt_neg": bool(wb[neg][-1] < 0),
-            "decays_with_dt": bool(abs(wb[pos][0]) > abs(wb[pos][-2]) and abs(wb[neg][-1]) > abs(wb[neg][1])),
-        },
+        "checks": [
+            Check("second-order STDP (Kim 2015): dG/G at the smallest dt > 0", float(wb[pos][0]), 0.0, op=">"),
+            Check("second-order STDP: dG/G at the smallest |dt|, dt < 0", float(wb[neg][-1]), 0.0, op="<"),
+            Check(
+                "second-order STDP: |dG/G| at the largest / smallest |dt| (both signs)",
+                [abs(wb[pos][-2]) / abs(wb[pos][0]), abs(wb[neg][1]) / abs(wb[neg][-1])],
+                1.0,
+                op="<",
+            ),
+        ],
     }
 
 
@@ -458,7 +517,7 @@ def exp_bcm(out, quick):
     for label, (f_p, n_p) in BCM["priming"].items():
         s0 = dev.init_state() if n_p == 0 else mp.primed_state(dev, f_p, n_p, amplitude=amp, width=width)
         w = np.asarray(curve(s0))
-        theta = mp.crossover_rate(fr, w)
+        theta = ma.crossover_rate(fr, w)
         res["histories"][label] = {
             "priming_rate_Hz": f_p,
             "priming_pulses": n_p,
@@ -492,16 +551,34 @@ def exp_bcm(out, quick):
     save_figure(fig, out, "bcm_rate_dependence.png")
     none = res["histories"].get("none")
     res["crossover_by_priming_rate_Hz"] = dict(zip([f"{f:g}" for f in fp], th.tolist()))
-    res["pass"] = {
-        "ltd_below_ltp_above_crossover": bool(
-            all(v["change"][0] < 0 < v["change"][-1] and v["n_sign_changes"] == 1 for v in primed.values())
+    res["checks"] = [
+        Check(
+            "primed synapses: dG/G at the lowest test rate (LTD)",
+            [v["change"][0] for v in primed.values()],
+            0.0,
+            op="<",
         ),
-        "threshold_slides_up_with_prior_rate": bool(np.all(np.isfinite(th)) and np.all(np.diff(th) > 0)),
-        "threshold_within_2x_of_prior_rate": bool(
-            np.all(np.isfinite(th)) and np.all(np.abs(np.log(th / fp)) < np.log(2))
+        Check(
+            "primed synapses: dG/G at the highest test rate (LTP)",
+            [v["change"][-1] for v in primed.values()],
+            0.0,
+            op=">",
         ),
-        "unprimed_synapse_only_potentiates": bool(none is None or min(none["change"]) > -1e-6),
-    }
+        Check(
+            "primed synapses: sign changes along the rate curve",
+            [v["n_sign_changes"] for v in primed.values()],
+            1,
+            op="==",
+        ),
+        Check("sliding threshold: crossover rate vs priming rate (Du et al. 2015)", th, op="increasing"),
+        Check("crossover rate / priming rate", (th / fp).tolist(), (0.5, 2.0), op="in"),
+        Check(
+            "unprimed synapse: most negative dG/G (potentiation only)",
+            min(none["change"]) if none is not None else None,
+            -1e-6,
+            op=">",
+        ),
+    ]
     return res
 
 
@@ -532,8 +609,8 @@ def exp_ltp(out, quick):
         g_p, fin = train(jnp.asarray(ap), jnp.asarray(wp), s0)
         g_d, _ = train(jnp.asarray(ad), jnp.asarray(wd), fin)
         g_p, g_d = np.asarray(g_p), np.asarray(g_d)
-        nl_p, nu_p = mp.nonlinearity_factor(g_p)
-        nl_d, nu_d = mp.nonlinearity_factor(g_d)
+        nl_p, nu_p = ma.nonlinearity_factor(g_p)
+        nl_d, nu_d = ma.nonlinearity_factor(g_d)
         x = np.arange(2 * n) + k * 0.0
         ax.semilogy(x, np.concatenate([g_p, g_d]), ".-", label=f"{name}: NL {nl_p:.2f}/{nl_d:.2f}")
         res[name] = {
@@ -547,19 +624,43 @@ def exp_ltp(out, quick):
             "n_distinct_states_ltp": int(np.sum(np.abs(np.diff(np.log(g_p))) > 0.01) + 1),
         }
     ax.set(xlabel="pulse number", ylabel="G (S)", title="LTP / LTD, h-BN, 100 µA compliance (NL: max dev. from linear)")
-    ax.legend(fontsize=7)
-    save_figure(fig, out, "ltp_ltd_schemes.png")
-    res["pass"] = {
-        "potentiates_then_depresses": bool(
-            all(r["g_ltp_S"][-1] > r["g_ltp_S"][0] and r["g_ltd_S"][-1] < r["g_ltd_S"][0] for r in res.values())
+    save_figure(fig, out, "ltp_ltd_schemes.png", legend=7)
+    nl = {k: r["nonlinearity_ltp"] for k, r in res.items()}
+    res["checks"] = [
+        Check(
+            "LTP: G_last / G_first, each scheme",
+            [r["g_ltp_S"][-1] / r["g_ltp_S"][0] for r in res.values()],
+            1.0,
+            op=">",
         ),
-        "many_analog_states": bool(all(r["n_distinct_states_ltp"] >= n // 2 for r in res.values())),
-    }
+        Check(
+            "LTD: G_last / G_first, each scheme",
+            [r["g_ltd_S"][-1] / r["g_ltd_S"][0] for r in res.values()],
+            1.0,
+            op="<",
+        ),
+        Check(
+            f"distinct LTP states in {n} pulses, each scheme",
+            [r["n_distinct_states_ltp"] for r in res.values()],
+            n // 2,
+            op=">=",
+        ),
+        *(
+            Check(
+                f"LTP nonlinearity, {k.replace('_', ' ')} minus identical pulses",
+                nl[k] - nl["identical"],
+                0.0,
+                op="<",
+                note=f"Ielmini review Fig. 11b: incremental pulses make LTP more linear; NL {nl[k]:.2f} vs {nl['identical']:.2f}",
+            )
+            for k in ("increasing_amplitude", "increasing_width")
+        ),
+    ]
     return res
 
 
 def exp_stp(out, quick):
-    dev = md.zno_wang2022()
+    dev = md.zno_wang2025()
     s0 = dev.init_state()
     a, w, vr = STP["amplitude"], STP["width"], STP["v_read"]
     # EPSC: one pulse, then read at v_read
@@ -610,6 +711,7 @@ def exp_stp(out, quick):
     st_hi = jax.tree_util.tree_map(lambda a: a[jnp.asarray(shown)], states[max(LTM["rates"])])
     ts, xs = jax.jit(jax.vmap(lambda st: mp.retention_curve(wox, st, t_max=LTM["t_max"])))(st_hi)
     curves = {int(ns[k]): (np.asarray(ts[j]), np.asarray(xs[j])) for j, k in enumerate(shown)}
+    hi_rate, lo_rate = f"{max(LTM['rates']):g}", f"{min(LTM['rates']):g}"
     fig, axs = plt.subplots(1, 4, figsize=(16, 3.4))
     axs[0].semilogy(t_decay * 1e3, np.abs(i_read), "b-")
     axs[0].set(
@@ -638,21 +740,33 @@ def exp_stp(out, quick):
         "ltm_threshold_fraction": LTM["threshold"],
         "n_stimuli": ns.tolist(),
         "retention_by_rate": ltm,
-        "pass": {
-            "epsc_decays": bool(np.isfinite(tau_epsc)),
-            "ppf_decreasing_with_interval": bool(np.all(np.diff(ppf) <= 1e-9) and ppf[0] > 1.05),
-            "retention_grows_with_stimulations": bool(
-                all(
-                    np.all(np.diff(r["retention_s"]) >= 0) and r["retention_s"][-1] > r["retention_s"][0]
-                    for r in ltm.values()
+        "checks": [
+            Check("ZnO EPSC 1/e decay time (s): volatile, ms scale", tau_epsc, (1e-5, 1e-1), op="in"),
+            Check("PPF index at the shortest interval", float(ppf[0]), 1.05, op=">"),
+            Check("PPF index steps along increasing intervals", np.diff(ppf).tolist(), 1e-9, op="<="),
+            *(
+                Check(
+                    f"WOx retention at {k} Hz vs number of stimuli (s): steps",
+                    np.diff(r["retention_s"]).tolist(),
+                    0.0,
+                    op=">=",
                 )
+                for k, r in ltm.items()
             ),
-            "stm_to_ltm_transition_at_high_rate": bool(
-                ltm[f"{max(LTM['rates']):g}"]["retention_s"][0] < 1.0
-                and ltm[f"{max(LTM['rates']):g}"]["retention_s"][-1] > LTM["long_term_s"]
+            Check(f"STM at {hi_rate} Hz: retention after 1 stimulus (s)", ltm[hi_rate]["retention_s"][0], 1.0, op="<"),
+            Check(
+                f"LTM at {hi_rate} Hz: retention after {ns[-1]} stimuli (s) (Chang 2011, Ohno 2011)",
+                ltm[hi_rate]["retention_s"][-1],
+                LTM["long_term_s"],
+                op=">",
             ),
-            "low_rate_stays_short_term": bool(ltm[f"{min(LTM['rates']):g}"]["retention_s"][-1] < 1.0),
-        },
+            Check(
+                f"{lo_rate} Hz stays short-term: retention after {ns[-1]} stimuli (s)",
+                ltm[lo_rate]["retention_s"][-1],
+                1.0,
+                op="<",
+            ),
+        ],
     }
 
 
@@ -677,190 +791,8 @@ def exp_noise(out, quick, key):
         "trap_occupancy": frac,
         "trap_occupancy_theory": frac_th,
         "read_noise_rel_std_measured": float(np.std(i_noisy[occ == 0]) / np.mean(i_noisy[occ == 0])),
-        "pass": {"occupancy_within_0.1": bool(abs(frac - frac_th) < 0.1)},
+        "checks": [Check("RTN trap occupancy vs tau_e / (tau_c + tau_e)", frac, frac_th, 0.1, op="abs", kind="check")],
     }
-
-
-# ---------------------------------------------------------------------------------------------
-
-
-def fmt(x):
-    if isinstance(x, float):
-        return f"{x:.3g}"
-    if isinstance(x, list):
-        return ", ".join(fmt(v) for v in x)
-    return str(x)
-
-
-def summary_md(m):
-    rows = []
-
-    def add(name, meas, target, ok):
-        rows.append(f"| {name} | {fmt(meas)} | {target} | {'yes' if ok else 'NO'} |")
-
-    if "iv" in m:
-        x = m["iv"]
-        add("h-BN forming voltage (V)", x["v_forming"], "4-8", x["pass"]["forming_4_to_8V"])
-        add("h-BN HRS (S)", x["hrs_S"], "~1e-8 (x3)", x["pass"]["hrs_within_3x_10nS"])
-        add("h-BN LRS (S)", x["lrs_S"], "~8e-3 (x3)", x["pass"]["lrs_within_3x_8mS"])
-        add(
-            "max |I| in set sweep (A)",
-            x["max_current_in_set_sweep_A"],
-            "<= 1e-4 compliance",
-            x["pass"]["compliance_respected"],
-        )
-    if "variability" in m:
-        x = m["variability"]
-        add(
-            f"V_set mean ± std over {x['n_cycles']} cycles (V)",
-            f"{x['v_set_mean']:.3f} ± {x['v_set_std']:.3f}",
-            "spread > 0",
-            x["pass"]["v_set_spread"],
-        )
-        add("V_reset mean ± std (V)", f"{x['v_reset_mean']:.3f} ± {x['v_reset_std']:.3f}", "-", True)
-        if "n_devices" in x:
-            add(
-                f"V_set mean ± std over {x['n_devices']} devices (V)",
-                f"{x['v_set_d2d_mean']:.3f} ± {x['v_set_d2d_std']:.3f}",
-                "-",
-                True,
-            )
-        add("median on/off", x["on_off_median"], "> 100 every cycle", x["pass"]["all_cycles_switch"])
-    if "hfo2" in m:
-        x = m["hfo2"]
-        add(
-            "HfO2 1T1R: d log G_LRS / d log I_C",
-            x["log_slope_G_vs_Ic"],
-            "~1 (Ielmini, seed 003 Fig. 2a)",
-            x["pass"]["slope_0.7_to_1.3"],
-        )
-        add("HfO2 1T1R: V_C = I_C / G_LRS (V)", x["v_c_V"], "~0.4-0.5", x["pass"]["lrs_rises_with_compliance"])
-    if "retention" in m:
-        x = m["retention"]
-        add(
-            "retention time at 300 K (years)",
-            x["retention_time_years_300K"],
-            "> 1 (non-volatile)",
-            x["pass"]["non_volatile_over_1_year_at_300K"],
-        )
-        add(
-            "retention: solver vs closed form (rel. err.)",
-            x["closed_form_vs_solver_rel_err"],
-            "< 0.02",
-            x["pass"]["solver_matches_closed_form"],
-        )
-    if "stdp" in m:
-        x = m["stdp"]
-        for sw, r in x["sw"].items():
-            f, t = r["fit_baseline_subtracted"], r["table1_average"]
-            add(
-                f"STDP Sw={sw} s: A+, A-, tau+, tau- (window minus unpaired response {r['unpaired_response']:.3f}; ok = sign and decay)",
-                f"{f['a_plus']:.3g}, {f['a_minus']:.3g}, {f['tau_plus']:.3g}, {f['tau_minus']:.3g}",
-                f"Table 1: {t['a_plus']}, {t['a_minus']}, {t['tau_plus']:g}, {t['tau_minus']:g}",
-                r["sign_ok"],
-            )
-        add(
-            "fixed step vs diffrax, |dG/G err| at 200 steps/Sw",
-            x["diffrax_reference"]["abs_err_by_steps_per_width"]["200"]
-            if "200" in x["diffrax_reference"]["abs_err_by_steps_per_width"]
-            else x["diffrax_reference"]["abs_err_by_steps_per_width"][200],
-            "< 0.02",
-            x["pass"]["fixed_step_within_0.02_of_diffrax_at_200"],
-        )
-    if "fit" in m:
-        x = m["fit"]
-        add(
-            f"gradient fit (Sw={x['sw']:g} s, {x.get('method', 'adam')}, fields {', '.join(x['fields'])}) MSE before -> after",
-            f"{x['residual_mse_before']:.4g} -> {x['residual_mse_after']:.4g}",
-            "decreases",
-            x["pass"]["residual_improved"],
-        )
-    if "second_order" in m:
-        x = m["second_order"]
-        add(
-            "second-order non-overlap STDP: sign",
-            "LTP dt>0, LTD dt<0"
-            if x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"]
-            else "wrong sign",
-            "LTP/LTD",
-            x["pass"]["potentiation_for_dt_pos"] and x["pass"]["depression_for_dt_neg"],
-        )
-        f = x["fit_eq1"]
-        add(
-            "second-order: Eq. 1 fit A+, tau+, A-, tau- (minus unpaired)",
-            f"{f['a_plus']:.3g}, {f['tau_plus']:.3g}, {f['a_minus']:.3g}, {f['tau_minus']:.3g}",
-            "decays with abs(dt)",
-            x["pass"]["decays_with_dt"],
-        )
-    if "bcm" in m:
-        x = m["bcm"]
-        for label, h in x["histories"].items():
-            if h["priming_pulses"] == 0:
-                add(
-                    "rate curve, unprimed synapse: dG/G at lowest / highest rate",
-                    f"{h['change'][0]:.3g} / {h['change'][-1]:.3g}",
-                    "potentiation only (threshold ~ 0)",
-                    x["pass"]["unprimed_synapse_only_potentiates"],
-                )
-            else:
-                add(
-                    f"BCM crossover after priming {label} (Hz); dG/G at lowest / highest rate",
-                    f"{h['crossover_Hz']:.3g}; {h['change'][0]:.3g} / {h['change'][-1]:.3g}",
-                    "LTD below, LTP above a crossover",
-                    x["pass"]["ltd_below_ltp_above_crossover"],
-                )
-        add(
-            "sliding threshold: crossover vs priming rate (Hz)",
-            ", ".join(f"{k} Hz -> {v:.3g}" for k, v in x["crossover_by_priming_rate_Hz"].items()),
-            "rises with prior activity (Du et al. 2015)",
-            x["pass"]["threshold_slides_up_with_prior_rate"],
-        )
-    if "ltp" in m:
-        x = m["ltp"]
-        for k in ("identical", "increasing_amplitude", "increasing_width"):
-            add(
-                f"LTP/LTD nonlinearity, {k}",
-                f"{x[k]['nonlinearity_ltp']:.2f} / {x[k]['nonlinearity_ltd']:.2f}",
-                "lower is more linear",
-                x["pass"]["potentiates_then_depresses"],
-            )
-    if "stp" in m:
-        x = m["stp"]
-        add("EPSC decay time (s)", x["epsc_decay_tau_s"], "ms (volatile Ag)", x["pass"]["epsc_decays"])
-        add("PPF index vs interval", x["ppf_index"], "decreasing", x["pass"]["ppf_decreasing_with_interval"])
-        for f, r in x["retention_by_rate"].items():
-            add(
-                f"retention (s) vs number of stimuli {x['n_stimuli']} at {f} Hz (WOx)",
-                r["retention_s"],
-                "increasing",
-                x["pass"]["retention_grows_with_stimulations"],
-            )
-        hi = max(x["retention_by_rate"], key=float)
-        lo = min(x["retention_by_rate"], key=float)
-        add(
-            f"STM -> LTM at {hi} Hz: retention after 1 / {x['n_stimuli'][-1]} stimuli (s)",
-            f"{x['retention_by_rate'][hi]['retention_s'][0]:.3g} / {x['retention_by_rate'][hi]['retention_s'][-1]:.3g}",
-            "< 1 s -> > 1e3 s (Chang 2011, Ohno 2011)",
-            x["pass"]["stm_to_ltm_transition_at_high_rate"],
-        )
-        add(
-            f"low rate ({lo} Hz), {x['n_stimuli'][-1]} stimuli: retention (s)",
-            x["retention_by_rate"][lo]["retention_s"][-1],
-            "< 1 s (stays short-term)",
-            x["pass"]["low_rate_stays_short_term"],
-        )
-    if "noise" in m:
-        x = m["noise"]
-        add(
-            "RTN trap occupancy",
-            x["trap_occupancy"],
-            f"{x['trap_occupancy_theory']:.3g}",
-            x["pass"]["occupancy_within_0.1"],
-        )
-    head = "# Filament-growth synapses: memjax vs published / targets\n\n"
-    if m.get("quick"):
-        head += "**Quick mode** (reduced sizes): not the full acceptance figures.\n\n"
-    return head + "| item | measured | published / target | ok? |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
 
 
 def main(argv=None):
@@ -869,7 +801,8 @@ def main(argv=None):
     experiments = {name: (lambda a, fn=globals()[f"exp_{name}"]: fn(a.out, a.quick)) for name in names}
     experiments["variability"] = lambda a: exp_variability(a.out, a.quick, k_var)
     experiments["noise"] = lambda a: exp_noise(a.out, a.quick, k_noise)
-    return run_study("filament_synapses", __doc__, experiments, summary_md, argv=argv)
+    title = "Filament-growth synapses: memjax vs published / targets"
+    return run_study("filament_synapses", __doc__, experiments, title=title, argv=argv)
 
 
 if __name__ == "__main__":

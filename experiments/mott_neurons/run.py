@@ -18,24 +18,26 @@ import jax
 
 jax.config.update("jax_enable_x64", True)  # stiff electro-thermal solves and gradient fits
 
+import diffrax as dfx  # noqa: E402
 import equinox as eqx  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import jax.random as jr  # noqa: E402
 import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
-import optax  # noqa: E402
 
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+import memjax.analysis as ma  # noqa: E402
 import memjax.circuits as mc  # noqa: E402
 import memjax.devices as md  # noqa: E402
 import memjax.neurons as mn  # noqa: E402
+from memjax._constants import BOLTZMANN_EV  # noqa: E402
 
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from _study import logger, run_study, save_figure  # noqa: E402
+from _study import Check, logger, run_study, save_figure  # noqa: E402
 
 
 SEED = 0
@@ -46,17 +48,11 @@ log = logger("mott_neurons")
 def run_circuit(circ, t_end, n_save, save_fn, max_steps=200_000, rtol=1e-6, atol=1e-8):
     ts = jnp.linspace(0.0, t_end, n_save)
     sol = mc.simulate(circ, 0.0, t_end, ts=ts, save_fn=save_fn, max_steps=max_steps, rtol=rtol, atol=atol, throw=False)
-    return ts, sol.ys, sol.result._value
+    return ts, sol.ys, sol.result == dfx.RESULTS.successful
 
 
 # ---------------------------------------------------------------------------------------------
 IV = dict(r_series_element=50.0, r_sweep=200.0, c_parasitic=1e-12)
-
-
-def ndr_regions(v):
-    """Number of separate runs of falling voltage along increasing current."""
-    ndr = np.diff(v) < 0
-    return int(ndr[0] + np.sum(np.diff(ndr.astype(int)) == 1))
 
 
 def exp_iv(dev, out, quick):
@@ -66,10 +62,10 @@ def exp_iv(dev, out, quick):
     i_n, v_n, t_n = map(np.asarray, (currents, v, st.temperature))
     dvdi = np.diff(v_n) / np.diff(i_n)
     ndr = dvdi < 0
-    n_regions = ndr_regions(v_n)
+    n_regions = ma.ndr_regions(v_n)
     # with the device's series (electrode) resistance the Poole-Frenkel and the insulator-metal
     # NDR separate into two regions (Kumar et al. 2020, Fig. 1)
-    n_regions_el = ndr_regions(v_n + i_n * IV["r_series_element"])
+    n_regions_el = ma.ndr_regions(v_n + i_n * IV["r_series_element"])
     k_th = int(np.argmax(ndr))  # first point of negative slope: the threshold
     v_th, i_th, t_th = float(v_n[k_th]), float(i_n[k_th]), float(t_n[k_th])
     # the second NDR: the insulator-metal transition
@@ -79,10 +75,11 @@ def exp_iv(dev, out, quick):
     r_s, c_p = IV["r_sweep"], IV["c_parasitic"]
     t_ramp = 2e-6 if quick else 1e-5
     drive = mc.triangle_sweep(1.6, 1.6 / t_ramp)
-    circ = mn.mott_oscillator(dev, capacitance=c_p, resistance=r_s, drive=drive)
+    circ = mc.series_rc_neuron(dev, capacitance=c_p, resistance=r_s, drive=drive)
     save_fn = lambda t, y: (y.v[0], circ.device_currents(y)[0], drive(t))
     ts, (vd, i, va), res = run_circuit(circ, 2 * t_ramp, 2001 if quick else 8001, save_fn)
     vd, i, va, ts = map(np.asarray, (vd, i, va, ts))
+    ok_sweep = bool(res)
     up = np.asarray(ts) <= t_ramp
     jump_up = np.diff(i[up])
     v_on = float(va[up][1:][np.argmax(jump_up)])
@@ -101,8 +98,8 @@ def exp_iv(dev, out, quick):
     axs[1].plot(va[dn], i[dn] * 1e3, "b-", label="down")
     axs[1].set(xlabel="V applied (V)", ylabel="I (mA)", title=f"voltage sweep via {r_s / 1e3:.0f} kΩ")
     axs[1].legend(fontsize=7)
-    save_figure(fig, out, "iv.png")
     return {
+        "figure": save_figure(fig, out, "iv.png"),
         "v_th_V": v_th,
         "i_th_A": i_th,
         "t_th_K": t_th,
@@ -115,12 +112,18 @@ def exp_iv(dev, out, quick):
         "sweep_v_on_V": v_on,
         "sweep_v_off_V": v_off,
         "hysteresis_V": v_on - v_off,
-        "sweep_ok": bool(int(res) == 0),
-        "pass": {
-            "ndr_present": bool(ndr.any()),
-            "two_ndr_regions": n_regions_el >= 2,
-            "hysteresis": v_on - v_off > 0.05,
-        },
+        "sweep_ok": ok_sweep,
+        "checks": [
+            Check("steepest dV/dI of the current-driven steady states (Ohm): NDR", float(dvdi.min()), 0.0, op="<"),
+            Check(
+                f"NDR regions with {IV['r_series_element']:.0f} Ohm series (Kumar 2020 Fig. 1: PF + IMT)",
+                n_regions_el,
+                2,
+                op=">=",
+            ),
+            Check("voltage-sweep hysteresis V_on - V_off (V)", v_on - v_off, 0.05, op=">"),
+            Check("failed sweep solves", int(not ok_sweep), 0, kind="check", op="=="),
+        ],
     }
 
 
@@ -135,16 +138,12 @@ def exp_oscillator(dev, out, quick):
 
     @eqx.filter_jit
     def run(r):
-        circ = mn.mott_oscillator(dev, capacitance=OSC["capacitance"], resistance=r, drive=mc.Constant(OSC["v_in"]))
+        circ = mc.series_rc_neuron(dev, capacitance=OSC["capacitance"], resistance=r, drive=mc.Constant(OSC["v_in"]))
         return run_circuit(circ, t_end, 6001, lambda t, y: (y.v[0], y.devices[0].temperature))
 
     ts, (v, temp), res = jax.vmap(run)(rs)
     ts = np.asarray(ts[0])
-    freqs = []
-    for k in range(len(rs)):
-        st = mn.spike_times(ts, np.asarray(temp[k]), SPIKE_T)
-        st = st[st > 0.2 * t_end]
-        freqs.append(float((len(st) - 1) / (st[-1] - st[0])) if len(st) >= 3 else 0.0)
+    freqs = [ma.spike_rate(ts, np.asarray(temp[k]), SPIKE_T, t_start=0.2 * t_end) for k in range(len(rs))]
     g = 1 / np.asarray(rs)
     f = np.asarray(freqs)
     slope, icpt = np.polyfit(g, f, 1)
@@ -166,12 +165,13 @@ def exp_oscillator(dev, out, quick):
         "fit_slope_Hz_per_S": float(slope),
         "fit_intercept_Hz": float(icpt),
         "fit_r2": float(r2),
-        "all_solves_ok": bool(np.all(np.asarray(res) == 0)),
+        "all_solves_ok": bool(np.all(np.asarray(res))),
         "max_temperature_K": float(np.max(np.asarray(temp))),
-        "pass": {
-            "monotone_rising": bool(np.all(np.diff(f) < 0)),  # rs ascending -> g descending
-            "linear_fit_r2": bool(r2 > 0.95),
-        },
+        "checks": [
+            Check("f vs series R (ascending): falls as the synaptic conductance falls", f, op="decreasing"),
+            Check("f vs synaptic conductance: linear-fit R²", r2, 0.95, op=">"),
+            Check("failed oscillator solves", int(np.sum(~np.asarray(res))), 0, kind="check", op="=="),
+        ],
     }
 
 
@@ -179,6 +179,13 @@ def exp_oscillator(dev, out, quick):
 NEURISTOR = dict(
     c1=20e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75, width=20e-9, delay=50e-9, amp_supra=1.5, dc=0.3
 )
+
+
+def neuristor(dev, p, drive):
+    """Pickett's neuristor of two `dev` channels with the capacitances, load resistors and bias
+    (both channels) in `p`."""
+    rc = {k: p[k] for k in ("c1", "c2", "r_load1", "r_load2")}
+    return mn.pickett_neuristor(dev, dev, **rc, v_bias1=p["v_bias"], v_bias2=p["v_bias"], drive=drive)
 
 
 def neuristor_batch(dev, params, t_end, n_save=2401):
@@ -193,17 +200,7 @@ def neuristor_batch(dev, params, t_end, n_save=2401):
         drive = mn.pulse_drive(
             jnp.stack([cfg["delay"], cfg["delay"] + gap]), amplitude=amp, width=cfg["width"], baseline=base
         )
-        circ = mn.pickett_neuristor(
-            dev,
-            dev,
-            c1=c1,
-            c2=c2,
-            r_load1=cfg["r_load1"],
-            r_load2=cfg["r_load2"],
-            v_bias1=cfg["v_bias"],
-            v_bias2=cfg["v_bias"],
-            drive=drive,
-        )
+        circ = neuristor(dev, dict(cfg, c1=c1, c2=c2), drive)
         save_fn = lambda t, y: (y.v[0], y.v[1], y.devices[0].temperature, y.devices[1].temperature)
         return run_circuit(circ, t_end, n_save, save_fn, max_steps=50_000)
 
@@ -211,7 +208,7 @@ def neuristor_batch(dev, params, t_end, n_save=2401):
     out = [run(jnp.asarray(p, dtype=float)) for p in params]
     ts = np.asarray(out[0][0])
     ys = tuple(np.stack([np.asarray(o[1][j]) for o in out]) for j in range(4))
-    return ts, ys, np.asarray([int(o[2]) for o in out])
+    return ts, ys, np.asarray([bool(o[2]) for o in out])
 
 
 def exp_neuristor(dev, out, quick):
@@ -228,7 +225,7 @@ def exp_neuristor(dev, out, quick):
     rows += [(0.0, big, dc, c1, c2) for c1, c2 in caps]
     t_end = 0.6e-6 if quick else 1.5e-6
     ts, (v0, v1, t1, t2), res = neuristor_batch(dev, rows, t_end)
-    spikes = [mn.spike_times(ts, t2[k], SPIKE_T, refractory=30e-9) for k in range(len(rows))]
+    spikes = [ma.spike_times(ts, t2[k], SPIKE_T, refractory=30e-9) for k in range(len(rows))]
     na = len(amps)
     # all-or-nothing: output swing and spike count vs input amplitude
     swing = [float(v1[k].max() - v1[k].min()) for k in range(na)]
@@ -290,17 +287,46 @@ def exp_neuristor(dev, out, quick):
         "caps_F": caps,
         "tonic_isi_s": isi,
         "tonic_isi_cv": cv,
-        "all_solves_ok": bool(np.all(res == 0)),
-        "pass": {
-            "all_or_nothing": bool(
-                fired.any() and (~fired).any() and sup.min() > 3 * sub.max() and np.all(np.diff(fired.astype(int)) >= 0)
+        "all_solves_ok": bool(np.all(res)),
+        "checks": [
+            Check(
+                "all-or-nothing: smallest supra- / largest sub-threshold output swing",
+                float(sup.min() / sub.max()) if sup.size and sub.size else None,
+                3.0,
+                op=">",
             ),
-            "one_spike_per_pulse": bool(np.all(np.asarray(n_amp)[fired] == 1)),
-            "refractory_period": bool(second.any() and not second[0]),
-            "relative_refractory": bool(np.isfinite(latency2).any() and np.nanmax(latency2) > 1.2 * latency1),
-            "tonic_spiking": bool(np.all(np.isfinite(isi_arr)) and np.nanmax(cv) < 0.1),
-            "isi_depends_on_c1_c2": bool(np.all(np.isfinite(isi_arr)) and isi_arr.max() > 1.3 * isi_arr.min()),
-        },
+            Check(
+                "amplitudes where firing stops again above the threshold",
+                int(np.sum(np.diff(fired.astype(int)) < 0)),
+                0,
+                op="==",
+            ),
+            Check("spikes per supra-threshold pulse", np.asarray(n_amp)[fired], 1, op="=="),
+            Check(
+                "input amplitude of the first spike (V); Pickett et al. 2013: none at 0.2 V, full at 0.3 V",
+                a_th,
+                (0.2, 0.3),
+                op="in",
+                note=f"amplitudes tried: {amps} V; the calibration to Pickett's 0.3 V is not done",
+            ),
+            Check("paired pulses 26 ns apart: spikes (refractory)", n_pair[0], 1, op="=="),
+            Check("paired pulses, longest gap: spikes (recovered)", n_pair[-1], 2, op="=="),
+            Check(
+                "relative refractoriness: latest second-spike latency / first-spike latency",
+                float(np.nanmax(latency2) / latency1) if np.isfinite(latency2).any() else None,
+                1.2,
+                op=">",
+            ),
+            Check(
+                "tonic spiking at 0.3 V DC: ISI CV, each C1/C2 with >= 4 spikes",
+                [c for c in cv if np.isfinite(c)],
+                0.1,
+                op="<",
+                note=f"CV undefined (< 4 spikes in the window) for {int(np.sum(~np.isfinite(cv)))} of {len(cv)} circuits",
+            ),
+            Check("tonic ISI, longest / shortest over C1, C2", float(isi_arr.max() / isi_arr.min()), 1.3, op=">"),
+            Check("failed neuristor solves", int(np.sum(~np.asarray(res))), 0, kind="check", op="=="),
+        ],
     }
 
 
@@ -325,28 +351,11 @@ def fit_iv(dev_true, key, *, n_iter, v_max, n_steps, dwell, noise, start, lr):
     names = ("r_th", "e_act")
     # dimensionless coordinates about the start point: log(R_th / R_th0) and (E_a - E_a0) / kT_amb,
     # so both move by O(1) and one Adam step size suits both
-    kt = 8.617333262e-5 * float(dev_true.t_ambient)
+    kt = BOLTZMANN_EV * float(dev_true.t_ambient)
     r0, e0 = float(start["r_th"]), float(start["e_act"])
     to_dev = lambda x: eqx.tree_at(lambda d: (d.r_th, d.e_act), dev_true, (r0 * jnp.exp(x[0]), e0 + kt * x[1]))
-    theta = jnp.zeros(2)
-
-    def loss(x):
-        i = sweep_current(to_dev(x), v, dwell)
-        return jnp.mean((jnp.log(i) - jnp.log(i_data)) ** 2)
-
-    opt = optax.adam(lr)
-    state = opt.init(theta)
-
-    @eqx.filter_jit
-    def step(theta, state):
-        value, g = jax.value_and_grad(loss)(theta)
-        upd, state = opt.update(g, state)
-        return optax.apply_updates(theta, upd), state, value
-
-    hist = []
-    for _ in range(n_iter):
-        theta, state, value = step(theta, state)
-        hist.append(float(value))
+    sweep = lambda d, v: sweep_current(d, v, dwell)
+    theta, hist = ma.fit_iv(sweep, to_dev, jnp.zeros(2), v, i_data, n_iter=n_iter, learning_rate=lr)
     d_fit = to_dev(theta)
     est = {n: float(getattr(d_fit, n)) for n in names}
     true = {n: float(getattr(dev_true, n)) for n in names}
@@ -365,17 +374,7 @@ def fit_iv(dev_true, key, *, n_iter, v_max, n_steps, dwell, noise, start, lr):
 
 def exp_fit(dev, out, quick, key):
     cfg = FIT
-    r = fit_iv(
-        dev,
-        key,
-        n_iter=200 if quick else 400,
-        v_max=cfg["v_max"],
-        n_steps=cfg["n_steps"],
-        dwell=cfg["dwell"],
-        noise=cfg["noise"],
-        start=cfg["start"],
-        lr=cfg["lr"],
-    )
+    r = fit_iv(dev, key, n_iter=200 if quick else 400, **cfg)
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.5))
     axs[0].semilogy(r["v"], r["i_data"], "k.", label=f"synthetic data ({cfg['noise']:.0%} noise)")
     axs[0].semilogy(r["v"], r["i_fit"], "r-", label="fit")
@@ -392,7 +391,10 @@ def exp_fit(dev, out, quick, key):
         "final_loss": r["loss"][-1],
         "noise_rel": cfg["noise"],
         "n_iter": len(r["loss"]),
-        "pass": {n: bool(e < 0.05) for n, e in r["rel_err"].items()},
+        "checks": [
+            Check(f"{n} recovered by Adam from a noisy synthetic I-V: rel. err.", e, 0.05, kind="check", op="<")
+            for n, e in r["rel_err"].items()
+        ],
     }
 
 
@@ -408,47 +410,8 @@ THIRD = dict(
     variation=0.1,  # robustness: each calibrated value at x(1 -/+ variation), one at a time
 )
 # the calibrated values varied for the robustness check (device fields, then the circuit's)
+FIT_3RD = "g_path, i_on, i_off, tau_on, tau_off, switch_width (nbo2_kumar2020_switched), c_internal, r_series"
 THIRD_VARIED = ("g_path", "i_on", "i_off", "tau_on", "tau_off", "switch_width", "c_internal", "r_series")
-
-
-def regime(ts, temp, t_settle):
-    """Name a third-order element's regime from its late trace (after `t_settle`, s), and the
-    spikes per burst: `quiescent` (steady, cold), `on` (steady, hot or latched metallic),
-    `oscillation` (periodic single spikes), `bursting` (groups of the same number >= 2 of
-    spikes, repeating with a period constant to 5%), `irregular`.
-
-    A spike is the channel temperature crossing the middle of its late range upwards (so
-    spikes riding on a warm background count, and small sub-threshold oscillations do not)."""
-    late = ts > t_settle
-    tl = temp[late]
-    if not np.all(np.isfinite(tl)):
-        return "solve failed", 0
-    lo, hi = float(tl.min()), float(tl.max())
-    spikes = mn.spike_times(ts[late], tl, 0.5 * (lo + hi), refractory=1e-9) if hi - lo > 50.0 else np.zeros(0)
-    if len(spikes) < 3:
-        return ("on" if tl[-1] > SPIKE_T else "quiescent"), 0
-    st = mn.burst_statistics(spikes)
-    isi = np.diff(spikes)
-    if st["spikes_per_burst"] >= 2 and st["n_bursts"] >= 3 and st["period_cv"] < 0.05:
-        return "bursting", st["spikes_per_burst"]
-    if np.std(isi) / np.mean(isi) < 0.05:
-        return "oscillation", 1
-    return "irregular", 0
-
-
-def clean_doublet(shape, min_bursts=10):
-    """A periodic two-spike burst train that does not depend on the spike level: (a) both
-    spikes of a burst open the metallic path or peak within 15% of each other, (b) the
-    inter-burst gap >= 2 x the intra-burst interval (and, by construction of `burst_shape`, no
-    other peak above the midpoint between the spikes), (c) >= `min_bursts` complete bursts of
-    2, their period constant to 5%."""
-    return bool(
-        shape["spikes_per_burst"] == 2
-        and shape["n_bursts"] >= min_bursts
-        and shape["period_cv"] < 0.05
-        and shape["interval_ratio"] >= 2.0
-        and (shape["peak_spread"] <= 0.15 or shape["open_fraction"] == 1.0)
-    )
 
 
 def exp_third_order(dev, out, quick):
@@ -483,12 +446,12 @@ def exp_third_order(dev, out, quick):
     ts, temp, cur = np.asarray(ts[0]), np.asarray(temp), np.asarray(cur)
     late = ts > t_settle
     i_ons = [base["i_on"]] * len(biases) + [base["i_on"] * (f if n == "i_on" else 1.0) for n, f in variants]
-    shapes = [mn.burst_shape(ts[late], temp[k][late], current=cur[k][late], i_on=i_ons[k]) for k in range(len(vbs))]
+    shapes = [ma.burst_shape(ts[late], temp[k][late], current=cur[k][late], i_on=i_ons[k]) for k in range(len(vbs))]
     nb = len(biases)
-    found = [regime(ts, temp[k], t_settle) for k in range(nb)]
+    found = [ma.classify_regime(ts, temp[k], t_settle, on_level=SPIKE_T) for k in range(nb)]
     regimes = [r for r, _ in found]
     labels = [f"bursting ({n})" if r == "bursting" else r for r, n in found]
-    clean = [clean_doublet(shapes[k]) for k in range(nb)]
+    clean = [ma.is_clean_doublet(shapes[k]) for k in range(nb)]
     window = [float(x) for x in mn.hysteresis_window(sdev, cfg["r_series"])]
     b = biases
     bounds = [float(0.5 * (b[k] + b[k + 1])) for k in range(nb - 1) if labels[k] != labels[k + 1]]
@@ -505,7 +468,7 @@ def exp_third_order(dev, out, quick):
             best = max(best, (b[k - 1] - b[run_start], run_start, k - 1))
             run_start = None
     width, k0, k1 = best
-    robust = [clean_doublet(shapes[nb + j]) for j in range(len(variants))]
+    robust = [ma.is_clean_doublet(shapes[nb + j]) for j in range(len(variants))]
     k_ex = int(np.argmin(abs(b - cfg["example_bias"])))  # the example bias is on the sweep
     ex = shapes[k_ex]
 
@@ -569,7 +532,7 @@ def exp_third_order(dev, out, quick):
         "open_fraction": [s["open_fraction"] for s in shapes[:nb]],
         "boundaries_V": bounds,
         "hysteresis_window_V": window,
-        "all_solves_ok": bool(np.all(np.asarray(res) == 0)),
+        "all_solves_ok": bool(np.all(np.asarray(res))),
         "oscillation_bias_range_V": [float(b[k]) for k in (osc[0], osc[-1])] if osc else [],
         "oscillation_biases_in_window_V": [float(b[k]) for k in osc if in_window(k)],
         "clean_doublet_biases_V": [float(b[k]) for k in cl],
@@ -601,23 +564,36 @@ def exp_third_order(dev, out, quick):
             "n_variants": len(variants),
         },
         # the issue's criteria: oscillation below the window, periodic two-spike bursts within it
-        "pass": {
-            "oscillation_below_window": any(b[k] < window[0] for k in osc),
-            "oscillation_only_below_window": bool(osc) and not any(in_window(k) for k in osc),
-            "two_spike_bursts_in_window": bool(dbl) and all(in_window(k) for k in dbl),
-            "b_intervals_separated": bool(ex["interval_ratio"] >= 2.0),
-            "c_periodic_two_spike_bursts": bool(
-                in_window(k_ex) and ex["spikes_per_burst"] == 2 and ex["n_bursts"] >= 10 and ex["period_cv"] < 0.05
+        "checks": [
+            Check(
+                "lowest single-spike oscillation bias (V) vs the window's lower edge (Kumar 2020)",
+                min((float(b[k]) for k in osc), default=None),
+                window[0],
+                op="<",
+                kind="calibrated",
+                fitted=FIT_3RD,
             ),
-            "regime_boundaries": len(bounds) >= 2,
-        },
-        # stricter checks of our own, beyond the issue: both spikes of a burst alike, over
-        # >= 0.1 V, and robust to +-10% of every calibrated value (reported, not required)
-        "strict": {
-            "a_same_kind_spikes": bool(ex["peak_spread"] <= 0.15 or ex["open_fraction"] == 1.0),
-            "d_clean_doublets_over_0p1V_in_window": bool(width >= 0.1 - 1e-9),
-            "e_robust_to_10pct": bool(sum(robust) >= 0.75 * len(variants)),
-        },
+            Check("single-spike oscillation biases inside the window", sum(in_window(k) for k in osc), 0, op="=="),
+            Check("biases with periodic two-spike bursts", len(dbl), 1, op=">=", kind="calibrated", fitted=FIT_3RD),
+            Check("two-spike burst biases outside the window", sum(not in_window(k) for k in dbl), 0, op="=="),
+            Check(f"{b[k_ex]:.3f} V: inter / intra-burst interval", ex["interval_ratio"], 2.0, op=">="),
+            Check(f"{b[k_ex]:.3f} V: spikes per burst", ex["spikes_per_burst"], 2, op="=="),
+            Check(f"{b[k_ex]:.3f} V: complete bursts", ex["n_bursts"], 10, op=">="),
+            Check(f"{b[k_ex]:.3f} V: burst period CV", ex["period_cv"], 0.05, op="<"),
+            Check("regime boundaries along the bias sweep", len(bounds), 2, op=">="),
+            Check(
+                f"{b[k_ex]:.3f} V: peak spread of the spikes of a burst (ours, stricter)",
+                ex["peak_spread"] if ex["open_fraction"] != 1.0 else 0.0,
+                0.15,
+                op="<=",
+                note="0 when every spike opens the metallic path",
+            ),
+            Check("width of the clean-doublet bias range in the window (V) (ours)", width, 0.1 - 1e-9, op=">="),
+            Check(
+                "fraction of +-10% variants keeping clean doublets (ours)", sum(robust) / len(variants), 0.75, op=">="
+            ),
+            Check("failed third-order solves", int(np.sum(~np.asarray(res))), 0, kind="check", op="=="),
+        ],
     }
 
 
@@ -667,37 +643,21 @@ def firing_mode_trace(dev, kind, params, t_end, n_save=8001):
     `NEURISTOR_SPIKE_V` (neuristor: the K channel's firing is the output action potential)."""
     p = {k: jnp.asarray(v, float) for k, v in params.items()}
     if kind == "adaptive":
-        circ = mn.adaptive_mott_neuron(
-            dev,
-            c_membrane=p["c_membrane"],
-            r_in=p["r_in"],
-            c_adapt=p["c_adapt"],
-            r_adapt=p["r_adapt"],
-            drive=mc.Constant(p["v_in"]),
-        )
+        rc = {k: p[k] for k in ("c_membrane", "r_in", "c_adapt", "r_adapt")}
+        circ = mn.adaptive_mott_neuron(dev, **rc, drive=mc.Constant(p["v_in"]))
         save_fn = _save_adaptive
     elif kind == "neuristor":
-        circ = mn.pickett_neuristor(
-            dev,
-            dev,
-            c1=p["c1"],
-            c2=p["c2"],
-            r_load1=p["r_load1"],
-            r_load2=p["r_load2"],
-            v_bias1=p["v_bias"],
-            v_bias2=p["v_bias"],
-            drive=mc.Constant(p["dc"]),
-        )
+        circ = neuristor(dev, p, mc.Constant(p["dc"]))
         save_fn = _save_neuristor
     else:
         raise ValueError(f"unknown circuit kind {kind!r}")
     ts, (x, temp), res = _run_mode(circ, t_end, n_save, save_fn)
     ts, x, temp = map(np.asarray, (ts, x, temp))
     if kind == "adaptive":
-        st = mn.spike_times(ts, temp, SPIKE_T)
+        st = ma.spike_times(ts, temp, SPIKE_T)
     else:
-        st = mn.spike_times(ts, x, NEURISTOR_SPIKE_V)
-    return ts, x, st, bool(int(res) == 0)
+        st = ma.spike_times(ts, x, NEURISTOR_SPIKE_V)
+    return ts, x, st, bool(res)
 
 
 def _save_adaptive(t, y):
@@ -716,7 +676,7 @@ def _run_mode(circ, t_end, n_save, save_fn):
     sol = mc.simulate(
         circ, 0.0, t_end, ts=ts, save_fn=save_fn, dt0=1e-12, max_steps=200_000, rtol=1e-6, atol=1e-8, throw=False
     )
-    return ts, sol.ys, sol.result._value
+    return ts, sol.ys, sol.result == dfx.RESULTS.successful
 
 
 def exp_firing_modes(dev, out, quick):
@@ -727,7 +687,7 @@ def exp_firing_modes(dev, out, quick):
     rows, traces = [], []
     for name, kind, params in MODES:
         ts, x, st, ok = firing_mode_trace(dev, kind, params, t_end)
-        label = mn.classify_firing(st, 0.0, t_end)
+        label = ma.classify_firing(st, 0.0, t_end)
         row = dict(
             name=name,
             circuit=kind,
@@ -743,7 +703,7 @@ def exp_firing_modes(dev, out, quick):
                 for f in (0.8, 1.25):
                     q = dict(params, **{key: params[key] * f})
                     _, _, st_q, ok_q = firing_mode_trace(dev, kind, q, t_end)
-                    neigh.append(dict(param=key, factor=f, label=mn.classify_firing(st_q, 0.0, t_end), solve_ok=ok_q))
+                    neigh.append(dict(param=key, factor=f, label=ma.classify_firing(st_q, 0.0, t_end), solve_ok=ok_q))
             row["neighbours"] = neigh
             row["robust_fraction"] = float(np.mean([n["label"] == label and n["solve_ok"] for n in neigh]))
         rows.append(row)
@@ -762,11 +722,18 @@ def exp_firing_modes(dev, out, quick):
         "distinct_patterns": labels,
         "n_distinct": len(labels),
         "all_solves_ok": bool(all(r["solve_ok"] for r in rows)),
-        "pass": {"five_patterns": len(labels) >= 5},
+        "checks": [
+            Check("distinct firing patterns by R and C (Yi et al. 2018: >= 5)", len(labels), 5, op=">="),
+            Check("failed firing-mode solves", sum(not r["solve_ok"] for r in rows), 0, kind="check", op="=="),
+        ],
     }
     if not quick:
         result["min_robust_fraction"] = float(min(r["robust_fraction"] for r in rows))
-        result["pass"]["robust_to_rc_changes"] = bool(result["min_robust_fraction"] >= 0.75)
+        result["checks"].append(
+            Check(
+                "same label with each R, C at x0.8 / x1.25: worst circuit", result["min_robust_fraction"], 0.75, op=">="
+            )
+        )
     return result
 
 
@@ -801,11 +768,7 @@ def exp_afferent(dev, out, quick):
 
     ts, (v, temp), res = jax.vmap(run)(p)
     ts = np.asarray(ts[0])
-    freqs = []
-    for k in range(len(p)):
-        st = mn.spike_times(ts, np.asarray(temp[k]), SPIKE_T)
-        st = st[st > 0.2 * t_end]
-        freqs.append(float((len(st) - 1) / (st[-1] - st[0])) if len(st) >= 3 else 0.0)
+    freqs = [ma.spike_rate(ts, np.asarray(temp[k]), SPIKE_T, t_start=0.2 * t_end) for k in range(len(p))]
     f = np.asarray(freqs)
     pk = int(np.argmax(f))
     pn = np.asarray(p)
@@ -822,138 +785,21 @@ def exp_afferent(dev, out, quick):
         "peak_pressure_Pa": float(pn[pk]),
         "rising_r2_linear": r2,
         "drop_after_peak": float(1 - f[-1] / f[pk]) if f[pk] > 0 else float("nan"),
-        "all_solves_ok": bool(np.all(np.asarray(res) == 0)),
-        "pass": {
-            "quasi_linear_rise": bool(r2 > 0.9),
-            "falls_at_excess": bool(pk < len(f) - 1 and f[-1] < 0.8 * f[pk]),
-        },
+        "all_solves_ok": bool(np.all(np.asarray(res))),
+        "checks": [
+            Check("afferent nerve: rate vs pressure, rising part R² (Zhang 2020)", r2, 0.9, op=">"),
+            Check(
+                "afferent nerve: rate at the highest pressure / peak rate",
+                float(f[-1] / f[pk]) if f[pk] > 0 else None,
+                0.8,
+                op="<",
+            ),
+            Check("failed afferent solves", int(np.sum(~np.asarray(res))), 0, kind="check", op="=="),
+        ],
     }
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-def summary_md(m):
-    rows = []
-
-    def add(item, meas, target, ok):
-        mark = "info" if ok is None else ("yes" if ok else "NO")
-        rows.append(f"| {item} | {meas} | {target} | {mark} |")
-
-    if "iv" in m:
-        x = m["iv"]
-        add(
-            "S-shaped NDR under current (V_th, I_th)",
-            f"{x['v_th_V']:.3f} V at {x['i_th_A'] * 1e6:.0f} µA; NDR regions: {x['n_ndr_regions']} (device), {x['n_ndr_regions_with_series_r']} (with {x['r_series_element_ohm']:.0f} Ω)",
-            "NDR present (Kumar 2020: two NDR regions, PF + IMT)",
-            x["pass"]["ndr_present"] and x["pass"]["two_ndr_regions"],
-        )
-        add(
-            "voltage sweep hysteresis (V_on - V_off)",
-            f"{x['sweep_v_on_V']:.3f} - {x['sweep_v_off_V']:.3f} V",
-            "> 0",
-            x["pass"]["hysteresis"],
-        )
-    if "oscillator" in m:
-        x = m["oscillator"]
-        add(
-            "f vs synaptic conductance: linear fit",
-            f"slope {x['fit_slope_Hz_per_S']:.3g} Hz/S, R² {x['fit_r2']:.4f}",
-            "f ∝ G (R² > 0.95)",
-            x["pass"]["linear_fit_r2"] and x["pass"]["monotone_rising"],
-        )
-    if "neuristor" in m:
-        x = m["neuristor"]
-        add(
-            "neuristor all-or-nothing",
-            f"threshold {x['threshold_amplitude_V']} V; swing sub ≤ {x['sub_swing_max_V']:.3f} V, supra ≥ {x['supra_swing_min_V']:.3f} V",
-            "no spike below, full spike above",
-            x["pass"]["all_or_nothing"],
-        )
-        add(
-            "neuristor refractory period",
-            f"{x['refractory_between_s'][0] * 1e9:.0f}-{x['refractory_between_s'][1] * 1e9:.0f} ns",
-            "second pulse ignored when too close",
-            x["pass"]["refractory_period"],
-        )
-        add(
-            "neuristor tonic spiking, ISI vs C1/C2",
-            f"ISI {np.nanmin(x['tonic_isi_s']) * 1e9:.0f}-{np.nanmax(x['tonic_isi_s']) * 1e9:.0f} ns",
-            "regular; set by C1, C2",
-            x["pass"]["tonic_spiking"] and x["pass"]["isi_depends_on_c1_c2"],
-        )
-    if "third_order" in m:
-        x = m["third_order"]
-        w = x["hysteresis_window_V"]
-        ok = x["pass"]
-        e, r = x["example"], x["robustness"]
-        add(
-            "third-order regimes vs bias (switched metallic path)",
-            ", ".join(dict.fromkeys(x["regimes"]))
-            + f"; window [{w[0]:.3f}, {w[1]:.3f}] V; single-spike oscillation {x['oscillation_bias_range_V']} V; "
-            f"periodic two-spike bursts {x['two_spike_bias_range_V']} V",
-            "oscillation below the window (Kumar 2020)",
-            ok["oscillation_below_window"],
-        )
-        add(
-            "third-order two-spike bursts within the window",
-            f"periodic bursts of two at {x['two_spike_bias_range_V']} V, all inside the window; at {e['bias_V']} V: "
-            f"{e['n_bursts']} bursts of {e['spikes_per_burst']}, period {e['period_s'] * 1e9:.1f} ns (CV "
-            f"{e['period_cv']:.4f}), inter/intra-burst interval ratio {e['b_interval_ratio']:.2f}, spike levels "
-            f"{e['b_level_band_K'][0]:.0f}-{e['b_level_band_K'][1]:.0f} K count 2 ({e['b_band_fraction']:.0%} of the swing)",
-            "periodic two-spike bursting within the window (Kumar 2020)",
-            ok["two_spike_bursts_in_window"] and ok["b_intervals_separated"] and ok["c_periodic_two_spike_bursts"],
-        )
-        st = x["strict"]
-        add(
-            "third-order doublets, stricter checks (ours, beyond the issue)",
-            f"peak spread <= 15% at {x['clean_doublet_range_in_window_V']} V "
-            f"({x['clean_doublet_width_in_window_V']:.3f} V wide; {e['a_peak_spread']:.2f} at {e['bias_V']} V; "
-            f"fraction of spikes opening the path {e['a_open_fraction']:.2f}); +-10% of each value: "
-            f"{r['n_kept']}/{r['n_variants']} keep that, {r['n_two_spike_periodic']}/{r['n_variants']} keep "
-            f"periodic bursts of two; met: alike {st['a_same_kind_spikes']}, >= 0.1 V "
-            f"{st['d_clean_doublets_over_0p1V_in_window']}, >= 75% robust {st['e_robust_to_10pct']}",
-            "spikes of a burst alike, >= 0.1 V wide, robust",
-            None,
-        )
-    if "firing_modes" in m:
-        x = m["firing_modes"]
-        add(
-            "firing patterns by R and C",
-            f"{x['n_distinct']}: " + ", ".join(f"{r['name']} {r['label']}" for r in x["modes"]),
-            ">= 5 (Yi 2018)",
-            x["pass"]["five_patterns"],
-        )
-        if "min_robust_fraction" in x:
-            add(
-                "firing patterns: same label with each R, C at x0.8 / x1.25",
-                f"worst circuit {x['min_robust_fraction']:.0%}",
-                ">= 75% of neighbours",
-                x["pass"]["robust_to_rc_changes"],
-            )
-    if "afferent" in m:
-        x = m["afferent"]
-        add(
-            "afferent nerve rate vs pressure",
-            f"rising R² {x['rising_r2_linear']:.3f}, peak at {x['peak_pressure_Pa'] / 1e3:.0f} kPa, drop {x['drop_after_peak']:.0%}",
-            "quasi-linear, then falls (Zhang 2020)",
-            x["pass"]["quasi_linear_rise"] and x["pass"]["falls_at_excess"],
-        )
-    if "fit" in m:
-        x = m["fit"]
-        for n in x["true"]:
-            add(
-                f"gradient fit {n}",
-                f"{x['recovered'][n]:.4g} (true {x['true'][n]:.4g}, err {x['rel_err'][n]:.2%})",
-                "within 5%",
-                x["pass"][n],
-            )
-    quick = " (quick mode)" if m.get("quick") else ""
-    return (
-        f"# Mott (NbOx) neurons{quick}\n\n| item | measured | published / target | ok? |\n|---|---|---|---|\n"
-        + "\n".join(rows)
-        + "\n"
-    )
 
 
 def main(argv=None):
@@ -961,7 +807,7 @@ def main(argv=None):
     names = ["iv", "oscillator", "neuristor", "third_order", "firing_modes", "afferent"]
     experiments = {name: (lambda a, fn=globals()[f"exp_{name}"]: fn(dev, a.out, a.quick)) for name in names}
     experiments["fit"] = lambda a: exp_fit(dev, a.out, a.quick, jr.key(SEED))
-    return run_study("mott_neurons", __doc__, experiments, summary_md, argv=argv)
+    return run_study("mott_neurons", __doc__, experiments, title="Mott (NbOx) neurons", argv=argv)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,15 @@
 """Published figures of de Boer & Ehrler, Mater. Horiz. 12, 2701 (2025), and our protocols."""
 
 PUBLISHED = {
-    "mean_bias_time_s": 6.9e-3,  # Fig. 3a: exponential, mean 6.9 ms at 0.75 V
+    "mean_bias_time_s": 6.9e-3,  # Fig. S8a: exponential, mean 6.9 ms at 0.75 V
     "pulses_to_fire": (1, 3),  # Fig. 2c: a 33 Hz train fires after 1 to 3 pulses
-    "energy_pJ": (20.0, 60.0),  # 1/2 C V^2 per spike (target range of the issue)
+    "energy_pJ": (20.0, 60.0),  # 1/2 C V^2 per spike (this project's acceptance range, not the paper's)
     "crossing_neurons": 11,  # Fig. 3d: stochastic error drops below deterministic at ~11 neurons
     "crossing_accept": (8, 15),
-    "hrs_ohm": 1e9,  # Fig. 2: DC sweep
+    "hrs_ohm": 1e9,  # Fig. 1b: DC sweep
     "lrs_ohm": 1e5,
     "v_threshold": 0.3,
-    "recovery_s": 0.125,  # Fig. 2: back to HRS ~125 ms after removing the bias
+    "recovery_s": 0.125,  # Fig. 1c: back to HRS ~125 ms after removing the bias
     "recovery_max_s": 0.5,  # never more than 500 ms over 40 measurements
 }
 

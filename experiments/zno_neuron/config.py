@@ -1,4 +1,5 @@
-"""Published figures of L. Wang et al. (ZnO diffusive-memristor neurons) and our protocols."""
+"""Published figures of L. Wang et al. (ZnO diffusive-memristor neurons; published online 24 Jan
+2025) and our protocols."""
 
 PUBLISHED = {
     "v_th": 0.17,  # V, Fig. 2a
@@ -8,9 +9,9 @@ PUBLISHED = {
     "v_th_mean_d2d": 0.169,  # V, Fig. 2g
     "v_th_cv_d2d": 0.0079 / 0.169,  # Fig. 2g: 0.169 +- 0.0079 V
     "v_th_cv_c2c": 0.0225,  # Fig. 2c
-    "f_0p5": 38.0,  # Hz at 0.5 V, Fig. 4b
-    "f_2p0": 176.0,  # Hz at 2.0 V, Fig. 4b
-    "f_0p8": 73.0,  # Hz at 0.8 V, Fig. 4c-d (50 and 100 ms pulses)
+    "f_0p5": 38.0,  # Hz at 0.5 V, Fig. 4c
+    "f_2p0": 176.0,  # Hz at 2.0 V, Fig. 4c
+    "f_0p8": 73.0,  # Hz at 0.8 V, Fig. 4a (50 and 100 ms pulses)
     "energy_per_spike_0p5": 1.442e-9,  # J at 0.5 V, Fig. 4
 }
 

@@ -1,29 +1,9 @@
 import jax
-import jax.numpy as jnp
 import jax.tree_util as jtu
-import numpy as np
 
+from ..analysis._spikes import crossing_times as crossing_times, spike_count as spike_count
 from ._circuit import Circuit
 from ._simulate import simulate
-
-
-def spike_count(x, level, axis: int = -1):
-    """Number of downward crossings of `level` along `axis` (jit/vmap friendly).
-
-    A memristive neuron's spike is the fast discharge of its capacitor, so one downward
-    crossing of a level between the reset and firing voltages counts one spike."""
-    x = jnp.moveaxis(jnp.asarray(x), axis, -1)
-    above = x >= level
-    return jnp.sum(above[..., :-1] & ~above[..., 1:], axis=-1)
-
-
-def crossing_times(ts, x, level, direction: str = "down") -> np.ndarray:
-    """Host-side helper: linearly interpolated times (s) at which `x` crosses `level`."""
-    ts, x = np.asarray(ts), np.asarray(x)
-    a, b = x[:-1] - level, x[1:] - level
-    idx = np.nonzero((a >= 0) & (b < 0) if direction == "down" else (a < 0) & (b >= 0))[0]
-    frac = a[idx] / (a[idx] - b[idx])
-    return ts[idx] + frac * (ts[idx + 1] - ts[idx])
 
 
 def oscillation_period(

@@ -14,7 +14,8 @@ from ._consolidating import (
 from ._diffusive import (
     DiffusiveMemristor as DiffusiveMemristor,
     DiffusiveState as DiffusiveState,
-    zno_wang2022 as zno_wang2022,
+    zno_wang2022,  # noqa: F401  (deprecated alias of zno_wang2025, no `as`: diffrax convention)
+    zno_wang2025 as zno_wang2025,
 )
 from ._filament import (
     FilamentMemristor as FilamentMemristor,

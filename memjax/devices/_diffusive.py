@@ -86,7 +86,7 @@ class DiffusiveMemristor(AbstractThresholdSwitch):
     thermal resistance K/W, heat capacity J/K, temperature K, cluster lifetime s; `residual`,
     `cluster_gain` and `cluster_yield` are dimensionless.
 
-    The ZnO preset (`zno_wang2022`) is calibrated to the Pt/Ag/ZnO/Pt device of L. Wang et al.;
+    The ZnO preset (`zno_wang2025`) is calibrated to the Pt/Ag/ZnO/Pt device of L. Wang et al.;
     see its docstring for which figure fixes which value.
 
     **References:**
@@ -290,9 +290,10 @@ class DiffusiveMemristor(AbstractThresholdSwitch):
         return 1.0 / (self.dissolution_rate * safe_exp(-self.e_dissolution / (BOLTZMANN_EV * t)))
 
 
-def zno_wang2022(*, cluster_memory: bool = False, **overrides) -> DiffusiveMemristor:
+def zno_wang2025(*, cluster_memory: bool = False, **overrides) -> DiffusiveMemristor:
     """The Pt/Ag/ZnO/Pt diffusive memristor of L. Wang et al. ("Leaky integrate-and-fire and
-    oscillation neurons based on ZnO diffusive memristors for spiking neural networks").
+    oscillation neurons based on ZnO diffusive memristors for spiking neural networks";
+    published online 24 January 2025).
 
     The paper reports behaviour, not model parameters, so the values below are calibrated:
     each is either a physical order of magnitude (marked *phys*) or fixed by one published
@@ -317,17 +318,17 @@ def zno_wang2022(*, cluster_memory: bool = False, **overrides) -> DiffusiveMemri
     | `g_filament` | 1/130 S | on/off ~1e6 at HRS 130 MOhm (Fig. 2a) |
     | `g_matrix` | 4 nS | HRS 130 MOhm at 0.14 V (Fig. 2a) |
     | `v_nonlinear` | 0.25 V | *phys*: sub-threshold I-V curvature |
-    | `drift_velocity` | 0.6 mm/s | Fig. 4b: oscillation frequency vs input (with `dissolution_rate` and `cluster_gain`), within Fig. 2a's V_th |
+    | `drift_velocity` | 0.6 mm/s | Fig. 4c: oscillation frequency vs input (with `dissolution_rate` and `cluster_gain`), within Fig. 2a's V_th |
     | `e_drift` | 0.4 eV | *phys*: Ag+ hopping barrier in oxides (0.3-0.6 eV) |
     | `hop_length` | 8.4 nm | Fig. 2a: V_th = 0.17 V (effective: includes field enhancement) |
     | `v_max` | 1 mm/s | *phys*: supply-limited growth, 3 nm in ~3 us |
-    | `dissolution_rate` | 4.8e12 1/s | *phys* attempt rate; ratio to `drift_velocity` from Fig. 2a (V_th), scale from Fig. 4b (relaxation 2.5 ms at 300 K) |
+    | `dissolution_rate` | 4.8e12 1/s | *phys* attempt rate; ratio to `drift_velocity` from Fig. 2a (V_th), scale from Fig. 4c (relaxation 2.5 ms at 300 K) |
     | `e_dissolution` | 0.6 eV | *phys*: Ag surface diffusion barrier (> `e_drift`, so heat favours dissolution) |
     | `r_th` | 3e5 K/W | *phys*: nanoscale filament (1e5-1e6 K/W) |
     | `c_th` | 3e-14 J/K | *phys*: thermal time ~10 ns |
     | `t_ambient` | 300 K | room temperature |
-    | `cluster_gain` | 7 | Fig. 3f: the first LIF spike needs more pulses than later ones (29 vs 27 at 200 us, 10 vs 8.6 at 600 us), small enough for Fig. 4b's 2 V end |
-    | `cluster_lifetime` | 10 ms | *phys*: cluster dispersal slower than filament dissolution (2.5 ms), Z. Wang et al. 2017; fits Fig. 3f together with Fig. 4b |
+    | `cluster_gain` | 7 | Fig. 3f: the first LIF spike needs more pulses than later ones (29 vs 27 at 200 us, 10 vs 8.6 at 600 us), small enough for Fig. 4c's 2 V end |
+    | `cluster_lifetime` | 10 ms | *phys*: cluster dispersal slower than filament dissolution (2.5 ms), Z. Wang et al. 2017; fits Fig. 3f together with Fig. 4c |
     | `cluster_yield` | 1 | *phys*: the Ag of a rupturing filament stays in the gap region as clusters (with `cluster_gain`, only the product matters at small n) |
 
     Measured with `cluster_memory=True` (quick mode of `experiments/zno_neuron`; DC sweep in
@@ -360,3 +361,7 @@ def zno_wang2022(*, cluster_memory: bool = False, **overrides) -> DiffusiveMemri
         params.update(drift_velocity=8.4e-4, cluster_gain=0.0)
     params.update(overrides)
     return DiffusiveMemristor(**params)
+
+
+# Deprecated alias (the paper appeared in 2025): kept for one release, without a warning.
+zno_wang2022 = zno_wang2025

@@ -205,15 +205,15 @@ def mapbi3_deboer2025(**overrides) -> PerovskiteSwitch:
 
     | field | value | source |
     |---|---|---|
-    | `g_hrs` | 1 nS | DC sweep (Fig. 2): HRS about 1 GOhm |
+    | `g_hrs` | 1 nS | DC sweep (Fig. 1b): HRS about 1 GOhm |
     | `g_lrs` | 1/44 kOhm | DC sweep: LRS about 100 kOhm at 1 V, where the ionic state is 0.87 |
     | `w_t` | 0.159 | 1-4 MOhm partial filament while firing (ionic state 0.29 at 33 Hz: 3.8 MOhm) against 100 kOhm in DC; gives 36 pJ per spike |
-    | `gap_ratio` | 2.6e-4 | back to HRS (R > R_HRS/2) about 125 ms after removing a 0.75 V bias |
+    | `gap_ratio` | 2.6e-4 | back to HRS (R > R_HRS/2) about 125 ms after removing a 0.75 V bias (Fig. 1c) |
     | `growth_rate` | 0.165 1/s | k_g sinh(0.75/0.3) = 1/s: steady ionic state 0.75 at 0.75 V; with `e_ionic`, Fig. 4 / S10 |
-    | `v_growth` | 0.3 V | *phys* field scale of ion migration; DC threshold about 0.3 V (Fig. 2) |
-    | `tau_relax` | 3 s | leak of the ionic state: long against the 30 ms period, so the hazard is nearly constant over a train (exponential waiting times, Fig. 3a), short enough that 20 Hz and 50 Hz reach different levels (Fig. 4) |
+    | `v_growth` | 0.3 V | *phys* field scale of ion migration; DC threshold about 0.3 V (Fig. 1b) |
+    | `tau_relax` | 3 s | leak of the ionic state: long against the 30 ms period, so the hazard is nearly constant over a train (exponential waiting times, Fig. S8a), short enough that 20 Hz and 50 Hz reach different levels (Fig. 4) |
     | `attempt_rate` | 1e13 1/s | *phys*: phonon attempt frequency |
-    | `e_barrier` | 1.3069 eV | Fig. 3a: mean time under bias 6.9 ms (33 Hz, 5 ms, 0.75 V) |
+    | `e_barrier` | 1.3069 eV | Fig. S8a: mean time under bias 6.9 ms (33 Hz, 5 ms, 0.75 V) |
     | `e_ionic` | 1.6804 eV | Fig. 4 / S10: 20 Hz fires on < 5 % of pulses, 50 Hz and 7.5 ms pulses on ~85-90 % |
     | `v_hazard` | 0.1 V | *phys* field enhancement of nucleation; with `v_growth`, 0.40 V pulses do not fire (Fig. 4) |
     | `temperature` | 300 K | room temperature |

@@ -1,10 +1,10 @@
 """Neuron models and circuits built from memristive devices.
 
-- Stochastic perovskite threshold-switch neurons and population codes (`_stochastic`,
-  `_population`; de Boer & Ehrler 2025).
+- Stochastic perovskite threshold-switch neurons (`_stochastic`; de Boer & Ehrler 2025).
 - Joule-heating Mott (NbOx) neuron circuits: relaxation oscillator, Pickett's neuristor,
-  Kumar's third-order element, adaptive neuron, afferent nerve, firing-pattern classifier
-  (`_mott`).
+  Kumar's third-order element, adaptive neuron, afferent nerve (`_mott`).
+- Population codes and the firing-pattern classifier now live in `memjax.analysis`; their old
+  names here are re-exports.
 - The neuron contract `AbstractNeuron` (`_base`): `init_state(shape)`, `__call__(i_in, state,
   *, dt, key=None) -> (spikes, state)`, `energy(spikes, state)` in J per step, SI units.
   Implementations: `DeviceLIF` (an RC membrane fired by any `AbstractThresholdSwitch`, its
@@ -14,6 +14,19 @@
 - Surrogate spike functions as modules (`AbstractSurrogate`, `SigmoidSurrogate`; `_surrogate`).
 """
 
+# spike and population analysis moved to memjax.analysis; the old names stay
+from ..analysis import (
+    FIRING_PATTERNS as FIRING_PATTERNS,
+    burst_groups as burst_groups,
+    burst_shape as burst_shape,
+    burst_statistics as burst_statistics,
+    classify_firing as classify_firing,
+    decode_pulse_count as decode_pulse_count,
+    population_code as population_code,
+    representation_error as representation_error,
+    representation_error_sweep as representation_error_sweep,
+    spike_times as spike_times,
+)
 from ._base import AbstractNeuron as AbstractNeuron
 from ._encoders import (
     ENCODER_TABLE as ENCODER_TABLE,
@@ -33,26 +46,14 @@ from ._lif import (
     ZnOLIF as ZnOLIF,
 )
 from ._mott import (
-    FIRING_PATTERNS as FIRING_PATTERNS,
     adaptive_mott_neuron as adaptive_mott_neuron,
     afferent_nerve as afferent_nerve,
-    burst_groups as burst_groups,
-    burst_shape as burst_shape,
-    burst_statistics as burst_statistics,
-    classify_firing as classify_firing,
     hysteresis_window as hysteresis_window,
     mott_oscillator as mott_oscillator,
     pickett_neuristor as pickett_neuristor,
     pressure_sensor_resistance as pressure_sensor_resistance,
     pulse_drive as pulse_drive,
-    spike_times as spike_times,
     third_order_element as third_order_element,
-)
-from ._population import (
-    decode_pulse_count as decode_pulse_count,
-    population_code as population_code,
-    representation_error as representation_error,
-    representation_error_sweep as representation_error_sweep,
 )
 from ._stochastic import (
     AbstractTrigger as AbstractTrigger,

@@ -10,6 +10,11 @@
   its names are re-exported here.
 """
 
+from ..analysis._fits import (
+    crossover_rate as crossover_rate,
+    fit_eq1 as fit_eq1,
+    nonlinearity_factor as nonlinearity_factor,
+)
 from ..synapses._stdp import (
     HBN_STDP_TABLE1 as HBN_STDP_TABLE1,
     DeviceSTDP as DeviceSTDP,
@@ -22,7 +27,6 @@ from ._emergent import (
     HBN_TABLE1 as HBN_TABLE1,
     HBN_TABLE1_BAND as HBN_TABLE1_BAND,
     SpikeShape as SpikeShape,
-    fit_eq1 as fit_eq1,
     pair_voltage as pair_voltage,
     rate_dependent_change as rate_dependent_change,
     second_order_window as second_order_window,
@@ -30,12 +34,10 @@ from ._emergent import (
 )
 from ._fit import fit_window_to_eq1 as fit_window_to_eq1
 from ._pulses import (
-    nonlinearity_factor as nonlinearity_factor,
     paired_pulse as paired_pulse,
     pulse_train_response as pulse_train_response,
 )
 from ._rate import (
-    crossover_rate as crossover_rate,
     primed_state as primed_state,
     pulse_train as pulse_train,
     rate_dependent_plasticity as rate_dependent_plasticity,

@@ -87,31 +87,6 @@ def stdp_window(device, shape: SpikeShape, dts, state0, *, steps_per_width: int 
     return jax.vmap(one)(dts)
 
 
-def fit_eq1(dts, dw, *, floor=0.02):
-    """Least-squares fit of Eq. 1 to a measured window: on each side, a straight line through
-    log|dG/G| vs dt for the points beyond the peak (|dt| at least that of the extreme) whose
-    magnitude exceeds `floor` times the extreme. Returns a dict `a_plus, a_minus, tau_plus,
-    tau_minus` (tau in s; NaN where a side has fewer than two usable points)."""
-    dts, dw = np.asarray(dts, float), np.asarray(dw, float)
-    out = {}
-    for side, sign in (("plus", 1.0), ("minus", -1.0)):
-        m = (sign * dts > 0) & (sign * dw > 0)
-        x, y = sign * dts[m], sign * dw[m]
-        if len(x) < 2:
-            out[f"a_{side}"], out[f"tau_{side}"] = float("nan"), float("nan")
-            continue
-        k = np.argmax(y)
-        use = (x >= x[k]) & (y > floor * y[k])
-        x, y = x[use], y[use]
-        if len(x) < 2:
-            out[f"a_{side}"], out[f"tau_{side}"] = float(y.max()), float("nan")
-            continue
-        slope, icpt = np.polyfit(x, np.log(y), 1)
-        out[f"a_{side}"] = float(np.exp(icpt))
-        out[f"tau_{side}"] = float(-1.0 / slope) if slope < 0 else float("inf")
-    return out
-
-
 def second_order_window(
     device, dts, state0, *, prog_amp=1.1, prog_width=20e-9, heat_amp=0.8, heat_width=200e-9, h=5e-9, t_span=5e-6
 ):

@@ -1,6 +1,5 @@
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from ._solve import implicit_euler
 
@@ -41,24 +40,6 @@ def pulse_train_response(
 
     final, g = jax.lax.scan(one, state0, (amplitudes, widths))
     return g, final
-
-
-def nonlinearity_factor(g):
-    r"""Nonlinearity of a potentiation (or depression) curve: the largest deviation of the
-    normalised conductance $(G_n - G_0)/(G_N - G_0)$ from the ideal straight line $n/N$
-    (0 = perfectly linear, 1 = a step). Also returns the fitted exponential-saturation
-    parameter $\nu$ of $G_n = G_0 + \Delta G\,(1 - e^{-\nu n/N})/(1 - e^{-\nu})$ (0 = linear)."""
-    g = np.asarray(g, float)
-    if g.ndim != 1 or len(g) < 3:
-        raise ValueError(f"`g` must be a 1-D curve of at least 3 conductances; got shape {g.shape}.")
-    norm = (g - g[0]) / (g[-1] - g[0] + 1e-300)
-    x = np.arange(len(g)) / (len(g) - 1)
-    nl = float(np.max(np.abs(norm - x)))
-    nus = np.linspace(-20, 20, 4001)
-    nus = nus[np.abs(nus) > 1e-6]
-    curves = -np.expm1(-nus[:, None] * x[None]) / -np.expm1(-nus[:, None])
-    nu = float(nus[np.argmin(np.sum((curves - norm[None]) ** 2, axis=1))])
-    return nl, nu
 
 
 def paired_pulse(device, amplitude, width, interval, state0, *, v_read, steps_per_pulse=40, steps_gap=200):

@@ -102,17 +102,6 @@ def primed_state(device, frequency, n_pulses: int, *, amplitude=1.3, width=1e-3,
     return pulse_train(device, frequency, n_pulses, state0, amplitude=amplitude, width=width)
 
 
-def crossover_rate(frequencies, changes):
-    """The rate (Hz) where a rate curve first crosses from depression to potentiation, by
-    log-linear interpolation; NaN if it does not cross (all depression or all potentiation)."""
-    f, c = np.asarray(frequencies, float), np.asarray(changes, float)
-    for k in range(1, len(f)):
-        if c[k - 1] < 0 <= c[k]:
-            x0, x1 = np.log(f[k - 1]), np.log(f[k])
-            return float(np.exp(x0 + (x1 - x0) * (-c[k - 1]) / (c[k] - c[k - 1])))
-    return float("nan")
-
-
 def retention_curve(device, state0, *, t_min=1e-4, t_max=1e6, n_steps: int = 1200):
     """Zero-bias relaxation from `state0` on a geometric time grid (backward Euler, L-stable):
     returns `(times, fraction)`: the times (s) and the conducting fraction w + s there."""

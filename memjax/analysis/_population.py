@@ -1,6 +1,9 @@
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
+
+from .._constants import BOLTZMANN_EV
 
 
 def population_code(counts: Int[Array, "*batch neurons pulses"]) -> Float[Array, "*batch pulses"]:
@@ -63,3 +66,16 @@ def representation_error_sweep(
         reference = jnp.mean(jnp.cumsum(counts, axis=-1), axis=(0, 1)).astype(jnp.result_type(float))
     per_sim = jax.vmap(representation_error, in_axes=(0, None, None))
     return jax.vmap(per_sim, in_axes=(None, 0, None))(counts, sizes, reference)
+
+
+def homogeneous_state(device, pool):
+    """One state standing for a pool of perovskite-neuron states (leading axis: the pool) in a
+    homogeneous population: the pool's mean, with the ionic state set to the value whose
+    formation hazard equals the pool's mean hazard. The hazard is exponential in the ionic
+    state, $\\propto e^{a w}$ with $a = E_\\mathrm{ionic} / k_B T$, so the plain mean would
+    under-state the firing rate: $w_\\mathrm{eff} = \\log(\\overline{e^{a w}}) / a$.
+    """
+    mean = jax.tree_util.tree_map(lambda x: jnp.mean(x, axis=0).astype(x.dtype), pool)
+    a = device.e_ionic / (BOLTZMANN_EV * device.temperature)
+    w_eff = jax.scipy.special.logsumexp(a * pool.ionic) / a - jnp.log(pool.ionic.shape[0]) / a
+    return eqx.tree_at(lambda s: s.ionic, mean, w_eff.astype(mean.ionic.dtype))
