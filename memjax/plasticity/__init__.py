@@ -28,6 +28,11 @@ from ._fitted_stdp import (
     hbn_stdp as hbn_stdp,
     pairing_traces as pairing_traces,
 )
+from ._gated import (
+    GatedSpikes as GatedSpikes,
+    gated_stdp_window as gated_stdp_window,
+    srdp_rate_curve as srdp_rate_curve,
+)
 from ._pulses import (
     nonlinearity_factor as nonlinearity_factor,
     paired_pulse as paired_pulse,
@@ -42,3 +47,11 @@ from ._rate import (
     retention_time as retention_time,
 )
 from ._solve import diffrax_solve as diffrax_solve, implicit_euler as implicit_euler
+from ._triplet import (
+    pair_stdp as pair_stdp,
+    spike_protocol_change as spike_protocol_change,
+    spike_train_voltage as spike_train_voltage,
+    triplet_bcm as triplet_bcm,
+    triplet_stdp as triplet_stdp,
+    wox_triplet_spike as wox_triplet_spike,
+)
