@@ -189,25 +189,25 @@ def taox_tio2_uniform(**overrides) -> InterfaceMemristor:
     | field | value | source |
     |---|---|---|
     | `g_off`, `g_on` | 20 nS, 500 nS | *chosen*: a window around ~100 nS (Fig. 3 text) |
-    | `v_nonlinear` | 0.4 V | *phys*: Schottky-like interfacial conduction |
+    | `v_nonlinear` | 1 V | *phys*: Schottky-like interfacial conduction (weakly nonlinear at the 100 nS scale) |
     | `attempt_rate`, `e_act` | 1e13 1/s, 0.75 eV | *phys*: oxygen-vacancy migration in TaO$_x$/TiO$_2$ (0.7-1 eV) |
     | `hop_length`, `thickness` | 0.3 nm, 3 nm | *chosen*: a 2 V, 10 us pulse moves x by ~2% (tens of levels) |
     | `relax_rate`, `e_relax` | 1e13 1/s, 1.3 eV | *phys*: non-volatile (retention ~10^4 s at 300 K, longer than any protocol) |
-    | `r_th`, `c_th` | 1e6 K/W, 1e-14 J/K | *phys*: heats by < 1 K at 500 nS and 2 V |
+    | `r_th`, `c_th` | 1e5 K/W, 1e-13 J/K | *phys*: an area-scaling (micrometre) device spreads its heat; heats by < 1 K at 500 nS and 2 V |
     | `t_ambient` | 300 K | room temperature |
     """
     params = dict(
         g_off=20e-9,
         g_on=500e-9,
-        v_nonlinear=0.4,
+        v_nonlinear=1.0,
         attempt_rate=1e13,
         e_act=0.75,
         hop_length=0.3e-9,
         thickness=3e-9,
         relax_rate=1e13,
         e_relax=1.3,
-        r_th=1e6,
-        c_th=1e-14,
+        r_th=1e5,
+        c_th=1e-13,
         t_ambient=300.0,
     )
     params.update(overrides)
