@@ -30,8 +30,10 @@ from _study import run_study  # noqa: E402
 
 
 def row(name, measured, target, tolerance, kind, ok=None):
-    """A plain result row; `ok` defaults to |measured - target| <= tolerance."""
+    """A plain result row; `ok` defaults to |measured - target| <= tolerance. `target` NaN:
+    the review gives no number (the row states a qualitative check in `ok`)."""
     measured = float(measured)
+    target = float("nan") if target is None else float(target)
     if ok is None:
         ok = bool(np.isfinite(measured) and abs(measured - target) <= tolerance)
     return dict(name=name, measured=measured, target=target, tolerance=tolerance, kind=kind, ok=bool(ok))
@@ -53,7 +55,7 @@ def exp_vo2(args):
         [
             row("V_th (V)", v[k], 1.22, 0.03, "calibrated (g0)"),
             row("T at the IMT (K)", st.temperature[k_imt], 340.0, 3.0, "check"),
-            row("T at threshold (K)", st.temperature[k], 325.0, 10.0, "predicted"),
+            row("T at threshold (K)", st.temperature[k], None, 0, "predicted", ok=st.temperature[k] < 340.0),
         ]
     )
 
@@ -69,8 +71,15 @@ def exp_pcmo(args):
     return _result(
         [
             row("pulses to fire", k + 2, 12, 0, "calibrated (thickness, r_th)"),
-            row("largest step before firing (x)", ratio[: k - 1].max(), 1.2, 0.3, "predicted"),
-            row("step at firing (x)", ratio[k], 40.0, 30.0, "predicted", ok=ratio[k] > 10),
+            row(
+                "largest step before firing (x, < 1.5: gradual)",
+                ratio[: k - 1].max(),
+                None,
+                0,
+                "predicted",
+                ok=ratio[: k - 1].max() < 1.5,
+            ),
+            row("step at firing (x, > 10: abrupt)", ratio[k], None, 0, "predicted", ok=ratio[k] > 10),
             row("solver ok", int(np.asarray(res).max()), 0, 0, "check"),
         ]
     )
@@ -93,9 +102,16 @@ def exp_diffusive(args):
         [
             row("SiOxNy:Ag V_th (V)", v_si, 1.4, 0.02, "calibrated (hop_length)"),
             row("Ag/SiO2 t_R (ms)", 1e3 * t_r, 1.5, 0.02, "calibrated (dissolution_rate)"),
-            row("Ag/SiO2 filament diameter at 1 mS (nm)", 1e9 * md.sharvin_diameter(1e-3), 1.2, 0.1, "predicted"),
-            row("Ag-nanodot V_th (V)", v_nd, 0.4, 0.2, "calibrated (hop_length)", ok=float(v_nd) < 0.6),
-            row("Ag-nanodot oscillator spikes at 0.58 V", len(spikes), 4, 1e9, "check", ok=len(spikes) >= 3),
+            row(
+                "Ag/SiO2 filament diameter at 1 mS (nm, Sharvin)",
+                1e9 * md.sharvin_diameter(1e-3),
+                None,
+                0,
+                "predicted",
+                ok=True,
+            ),
+            row("Ag-nanodot V_th (V, < 0.6)", v_nd, None, 0, "calibrated (hop_length)", ok=float(v_nd) < 0.6),
+            row("Ag-nanodot oscillator spikes at 0.58 V (>= 3)", len(spikes), None, 0, "check", ok=len(spikes) >= 3),
             row("Ag-nanodot mean power (uW)", 1e6 * power, 1.8, 1.8, "predicted", ok=power < 1.8e-6),
         ]
     )
@@ -112,7 +128,7 @@ def exp_uniform(args):
     return _result(
         [
             row("conductance mid-range (nS)", 1e9 * np.median(g), 100.0, 100.0, "calibrated (g_off, g_on)"),
-            row("largest relative step (up)", steps.max(), 0.1, 0.1, "predicted"),
+            row("largest relative step (up, < 0.2: gradual)", steps.max(), None, 0, "predicted", ok=steps.max() < 0.2),
             row("max temperature rise (K)", float(np.max(st.temperature)) - 300.0, 0.0, 1.0, "predicted"),
         ]
     )
@@ -129,8 +145,8 @@ def exp_ecram(args):
     nl_dn, _ = mp.nonlinearity_factor(g[n:])
     return _result(
         [
-            row("nonlinearity up", nl_up, 0.0, 0.05, "predicted"),
-            row("nonlinearity down", nl_dn, 0.0, 0.05, "predicted"),
+            row("nonlinearity up (0 = linear)", nl_up, 0.0, 0.05, "predicted"),
+            row("nonlinearity down (0 = linear)", nl_dn, 0.0, 0.05, "predicted"),
             row("up/down step ratio", (g[n - 1] - g[0]) / (g[n] - g[-1]), 1.0, 0.1, "predicted"),
         ]
     )
@@ -213,7 +229,7 @@ def exp_gated(args):
     dep = f(jnp.asarray(100e-6), r.state_at_conductance(250e-6), jnp.array([-5e-3]))
     return _result(
         [
-            row("G after potentiation rises with I_C (log-log slope)", slope, 1.0, 0.5, "predicted", ok=slope > 0),
+            row("G after potentiation vs I_C, log-log slope (review: 1)", slope, 1.0, 0.3, "predicted"),
             # the review's R_LRS ~ V_C / I_C (V_C ~ 0.4 V): not met with 1 ms gated set pulses (see README)
             row(
                 "G at I_C = 170 uA (uS) vs I_C / 0.4 V",
@@ -222,7 +238,51 @@ def exp_gated(args):
                 0.3 * 1e6 * 170e-6 / 0.4,
                 "predicted",
             ),
-            row("depression post-before-pre (dG/G)", dep[0], -0.5, 0.5, "predicted", ok=float(dep[0]) < 0),
+            row("depression post-before-pre (dG/G < 0)", dep[0], None, 0, "predicted", ok=float(dep[0]) < 0),
+        ]
+    )
+
+
+def exp_overlap(args):
+    """Ielmini Fig. 12a-b: overlap STDP in HfO2 with multi-pulse pre spikes (1T1R, 500 uA)."""
+    cell = md.hfo2_1t1r(500e-6)
+    pre = mp.MultiPulseSpike(half_width=5e-3, amplitude=1.0, n_pulses=10)
+    post = mp.BipolarPulse(width=1e-3, amplitude=1.2)
+    s0 = cell.rram.state_at_conductance(50e-6)
+    dts = np.array([-4.5e-3, -2.5e-3, -0.5e-3, 0.5e-3, 2.5e-3, 4.5e-3])
+    w = np.asarray(mp.overlap_stdp_window(cell, pre, post, dts, s0, steps_per_post=10))
+    return _result(
+        [
+            row("dG/G at +0.5 ms (> 0)", w[3], None, 0, "predicted", ok=w[3] > 0),
+            row("dG/G at -0.5 ms (< 0)", w[2], None, 0, "predicted", ok=w[2] < 0),
+            row("potentiation falls with dt (+0.5 > +2.5 > +4.5 ms)", float(w[3] > w[4] > w[5]), 1.0, 0, "check"),
+            row("depression falls with |dt| (-0.5 < -2.5 < -4.5 ms)", float(w[2] < w[1] < w[0]), 1.0, 0, "check"),
+        ]
+    )
+
+
+def exp_paired_pulse(args):
+    """Ielmini Fig. 14: paired pulses on the volatile Ag/SiO2 switch (0.8 V, 3 us)."""
+    dev = md.ag_sio2_wang2019()
+    f = eqx.filter_jit(lambda iv: mp.paired_pulse(dev, 0.8, 3e-6, iv, dev.init_state(), v_read=0.05))
+    ratio = {}
+    for iv in (1e-6, 1e-3, 1e-2):
+        i1, i2 = f(jnp.asarray(iv))
+        ratio[iv] = float(i2 / i1)
+    return _result(
+        [
+            row(
+                "paired-pulse ratio at 1 us (> 1: facilitation)", ratio[1e-6], None, 0, "predicted", ok=ratio[1e-6] > 1
+            ),
+            row("paired-pulse ratio at 10 ms (relaxed)", ratio[1e-2], 1.0, 0.01, "check"),
+            # the review's paired-pulse *depression*: not reproduced, the model only facilitates
+            row(
+                "paired-pulse depression (ratio < 1) at any interval",
+                float(min(ratio.values()) < 1),
+                1.0,
+                0,
+                "predicted",
+            ),
         ]
     )
 
@@ -236,6 +296,8 @@ EXPERIMENTS = dict(
     dendrite=exp_dendrite,
     triplet=exp_triplet,
     gated=exp_gated,
+    overlap=exp_overlap,
+    paired_pulse=exp_paired_pulse,
 )
 
 
@@ -255,7 +317,7 @@ def summary_md(metrics):
             )
     lines.append("")
     lines.append(
-        "Not done (need trained networks or the generic network path): ANN-to-SNN conversion with Mott ReLU neurons, temporal vs rate coding, the dendrite-augmented network, coincidence detection, direction selectivity, afferent-nerve input shapes; also PPD (Fig. 14) and overlap STDP with multi-pulse spikes (Fig. 12a-b)."
+        "Not done (need trained networks or the generic network path): ANN-to-SNN conversion with Mott ReLU neurons, temporal vs rate coding, the dendrite-augmented network, coincidence detection, direction selectivity, afferent-nerve input shapes; PPD (Fig. 14) is not reproduced: the Ag model gives paired-pulse facilitation at every interval."
     )
     return "\n".join(lines) + "\n"
 

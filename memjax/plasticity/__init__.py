@@ -33,6 +33,11 @@ from ._gated import (
     gated_stdp_window as gated_stdp_window,
     srdp_rate_curve as srdp_rate_curve,
 )
+from ._overlap import (
+    BipolarPulse as BipolarPulse,
+    MultiPulseSpike as MultiPulseSpike,
+    overlap_stdp_window as overlap_stdp_window,
+)
 from ._pulses import (
     nonlinearity_factor as nonlinearity_factor,
     paired_pulse as paired_pulse,
