@@ -176,3 +176,18 @@ def test_gated_stdp_compliance_sets_potentiation():
     assert 0 < g[0] < g[1]
     dep = f(jnp.asarray(100e-6), r.state_at_conductance(250e-6), jnp.array([-5e-3, 15e-3]))
     assert float(dep[0]) < -0.3 and abs(float(dep[1])) < 1e-6  # outside the gate: no change
+
+
+def test_overlap_stdp_sign_and_decay():
+    """Ielmini Fig. 12a-b: multi-pulse pre spike + bipolar post: potentiation for dt > 0,
+    depression for dt < 0, both weaker at larger |dt|."""
+    cell = md.hfo2_1t1r(500e-6)
+    pre = mp.MultiPulseSpike(half_width=5e-3, amplitude=1.0, n_pulses=10)
+    post = mp.BipolarPulse(width=1e-3, amplitude=1.2)
+    s0 = cell.rram.state_at_conductance(50e-6)
+    w = np.asarray(
+        mp.overlap_stdp_window(cell, pre, post, jnp.array([-2.5e-3, -0.5e-3, 0.5e-3, 2.5e-3]), s0, steps_per_post=10)
+    )
+    assert w[2] > w[3] > 0 > w[0] > w[1]
+    with pytest.raises(ValueError, match="dts"):
+        mp.overlap_stdp_window(cell, pre, post, jnp.array([6e-3]), s0)
