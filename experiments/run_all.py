@@ -26,6 +26,7 @@ STUDIES = [
     "mott_neurons",  # NbOx Mott neurons: oscillator, neuristor, third-order, firing modes
     "filament_synapses",  # filament RRAM: set/reset, emergent STDP, LTP/LTD, STP
     "crossbar_reservoir",  # crossbars with wire resistance, memristor reservoir computing
+    "review_devices",  # the two reviews: devices, triplet/gated rules, one section per figure
 ]
 
 

@@ -14,9 +14,14 @@ from ._consolidating import (
 from ._diffusive import (
     DiffusiveMemristor as DiffusiveMemristor,
     DiffusiveState as DiffusiveState,
+    ag_hfo2_nanodot as ag_hfo2_nanodot,
+    ag_sio2_wang2019 as ag_sio2_wang2019,
+    sharvin_diameter as sharvin_diameter,
+    sioxny_ag_lif as sioxny_ag_lif,
     zno_wang2022,  # noqa: F401  (deprecated alias of zno_wang2025, no `as`: diffrax convention)
     zno_wang2025 as zno_wang2025,
 )
+from ._ecram import ECRAM as ECRAM, ECRAMState as ECRAMState, lixwo3_tang2018 as lixwo3_tang2018
 from ._filament import (
     FilamentMemristor as FilamentMemristor,
     FilamentState as FilamentState,
@@ -28,12 +33,19 @@ from ._filament import (
     kim2015_second_order as kim2015_second_order,
     transistor_for_compliance as transistor_for_compliance,
 )
+from ._interface import (
+    InterfaceMemristor as InterfaceMemristor,
+    InterfaceState as InterfaceState,
+    pcmo_lashkare2018 as pcmo_lashkare2018,
+    taox_tio2_uniform as taox_tio2_uniform,
+)
 from ._mott import (
     MottMemristor as MottMemristor,
     MottState as MottState,
     SwitchedMottMemristor as SwitchedMottMemristor,
     nbo2_kumar2020 as nbo2_kumar2020,
     nbo2_kumar2020_switched as nbo2_kumar2020_switched,
+    vo2_yi2018 as vo2_yi2018,
 )
 from ._noise import random_telegraph as random_telegraph, read_noise as read_noise
 from ._perovskite import (
@@ -49,5 +61,6 @@ from ._variability import (
 from ._volatile_wox import (
     VolatileMemristor as VolatileMemristor,
     VolatileState as VolatileState,
+    taox_alod_dendrite as taox_alod_dendrite,
     wox_du2017 as wox_du2017,
 )

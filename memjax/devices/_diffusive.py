@@ -365,3 +365,77 @@ def zno_wang2025(*, cluster_memory: bool = False, **overrides) -> DiffusiveMemri
 
 # Deprecated alias (the paper appeared in 2025): kept for one release, without a warning.
 zno_wang2022 = zno_wang2025
+
+
+_G_QUANTUM = 7.748091729e-5  # S, 2 e^2 / h
+_K_FERMI_AG = 1.20e10  # 1/m, Fermi wavevector of Ag (free-electron value)
+
+
+def sharvin_diameter(conductance, k_fermi=_K_FERMI_AG) -> Float[Array, "*batch"]:
+    r"""Diameter (m) of a metallic filament of conductance `conductance` (S), from the
+    Sharvin point-contact formula $G = (2e^2/h)\,(k_F d / 4)^2$ (ballistic constriction;
+    `k_fermi` in 1/m, default Ag): $d = (4/k_F)\sqrt{G/G_0}$. One conductance quantum
+    (12.9 kOhm) is a ~0.33 nm (single-atom) Ag contact.
+
+    **References:** Y. V. Sharvin, Sov. Phys. JETP 21, 655 (1965); W. Wang et al., "Surface
+    diffusion-limited lifetime of silver and copper nanofilaments in resistive switching
+    devices", Nat. Commun. 10, 81 (2019), doi:10.1038/s41467-018-07979-0.
+    """
+    require_in_range(k_fermi, "k_fermi", low=0.0, unit="1/m")
+    return 4.0 / k_fermi * jnp.sqrt(jnp.asarray(conductance) / _G_QUANTUM)
+
+
+def sioxny_ag_lif(**overrides) -> DiffusiveMemristor:
+    """The SiO$_x$N$_y$:Ag diffusive memristor LIF neuron (Ielmini, Wang & Liu, Fig. 2b;
+    threshold 1.4 V): the ZnO physics of `zno_wang2025` (memory-free calibration) with a
+    shorter effective hopping length, the one value the review's threshold fixes.
+
+    | field | value | source |
+    |---|---|---|
+    | `hop_length` | 1.01 nm | calibrated: quasi-static V_th = 1.40 V (`memjax.neurons.quasi_static_thresholds`) |
+    | all others | as `zno_wang2025(cluster_memory=False)` | the same Ag-filament physics; the review gives no other value (relaxation 2.5 ms, HRS ~130 MOhm are carried over, not fitted) |
+
+    Predicted: the hold voltage (~0.6 V), the LIF behaviour of the device in an RC circuit.
+    """
+    params = dict(hop_length=1.01e-9)
+    params.update(overrides)
+    return zno_wang2025(**params)
+
+
+def ag_sio2_wang2019(**overrides) -> DiffusiveMemristor:
+    """The Ag/SiO$_2$ volatile threshold switch of W. Wang et al. (Nat. Commun. 10, 81
+    (2019); Ielmini, Wang & Liu, Fig. 8): an Ag filament that dissolves spontaneously with a
+    retention time t_R ~ 1.5 ms. The Ag-filament physics of `zno_wang2025` with:
+
+    | field | value | source |
+    |---|---|---|
+    | `dissolution_rate` | 8e12 1/s | calibrated: zero-bias dissolution time constant 1.5 ms at 300 K (review: t_R ~ 1.5 ms) |
+    | `drift_velocity` | 1.4 mm/s | *chosen*: scaled with `dissolution_rate` (the drift/dissolution balance sets the threshold) |
+    | `hop_length` | 3 nm | *chosen*: threshold ~0.47 V (the review gives none for this device) |
+    | all others | as `zno_wang2025(cluster_memory=False)` | same physics, not refitted |
+
+    The filament diameter follows from the on-state conductance by `sharvin_diameter`
+    (a ~1 mS filament is ~1.2 nm wide). Not modelled: Wang et al.'s dependence of t_R on the
+    filament size (surface-diffusion-limited lifetime grows with the diameter): this model's
+    dissolution rate does not depend on the filament width.
+    """
+    params = dict(dissolution_rate=8e12, drift_velocity=1.4e-3, hop_length=3e-9)
+    params.update(overrides)
+    return zno_wang2025(**params)
+
+
+def ag_hfo2_nanodot(**overrides) -> DiffusiveMemristor:
+    """An Ag-nanodot HfO$_2$ diffusive threshold switch for an oscillatory neuron
+    (Y.-H. Wang et al.'s review: oscillation below 0.6 V and 1.8 uW): the Ag nanodots seed
+    the filament, which lowers the threshold. The Ag-filament physics of `zno_wang2025` with:
+
+    | field | value | source |
+    |---|---|---|
+    | `hop_length` | 3.5 nm | calibrated: quasi-static V_th = 0.40 V, so that the oscillator (10 nF, 300 kOhm) runs at 0.58 V < 0.6 V |
+    | all others | as `zno_wang2025(cluster_memory=False)` | same physics, not refitted |
+
+    Predicted: oscillation at 0.58 V, ~160 Hz, mean supply power ~0.64 uW (< 1.8 uW).
+    """
+    params = dict(hop_length=3.5e-9)
+    params.update(overrides)
+    return zno_wang2025(**params)

@@ -420,3 +420,47 @@ def nbo2_kumar2020_switched(**overrides) -> SwitchedMottMemristor:
     params.update(g_path=3.5e-3, i_on=3.4e-3, i_off=0.40e-3, tau_on=0.47e-9, tau_off=4.2e-9, switch_width=40e-6)
     params.update(overrides)
     return SwitchedMottMemristor(**params)
+
+
+def vo2_yi2018(**overrides) -> MottMemristor:
+    """A VO$_2$ Mott threshold switch (the active memristor neurons of Yi, Tsang, Lam, Bai,
+    Crowell and Flores, Nat. Commun. 9, 4661 (2018); Y.-H. Wang et al.'s review, Fig. 4d).
+
+    Same physics as `nbo2_kumar2020` (a Joule-heated, thermally activated insulating channel
+    with a thermally driven insulator-metal transition), so the same class with VO$_2$
+    values: the transition sits near 340 K instead of ~1070 K, so a threshold power of tens of
+    microwatts switches it. Under current control the insulating channel's thermal runaway
+    starts at ~324 K (the first NDR point, V_th) and carries the channel through the IMT at
+    340 K.
+
+    | field | value | source |
+    |---|---|---|
+    | `t_imt` | 340 K | VO$_2$ insulator-metal transition (review: "IMT near 340 K") |
+    | `imt_width` | 2 K | *phys*: sharp first-order transition (hysteresis of a few K in films) |
+    | `e_act` | 0.25 eV | *phys*: activation energy of insulating VO$_2$ films (0.2-0.3 eV) |
+    | `g0` | 31 mS | calibrated: V_th = 1.22 V (review, Wang Fig. 4) at the first NDR point of the steady-state curve, with `r_th` |
+    | `thickness`, `permittivity` | 50 nm, 100 | *phys*: VO$_2$ film; large low-field permittivity (Poole-Frenkel lowering is minor here) |
+    | `g_metal` | 2 mS | *phys*: metallic VO$_2$ channel ~500 Ohm |
+    | `tau_imt` | 1 ns | *phys*: sub-ns electronic transition, finite structural part |
+    | `r_th`, `c_th` | 1e6 K/W, 1e-15 J/K | *phys*: nanoscale channel, thermal time 1 ns |
+    | `t_ambient` | 300 K | room temperature |
+
+    Predicted (not fitted): the threshold current (~19 uA) and temperature (~324 K), the
+    ~350 kOhm low-bias resistance, and the firing patterns of the neuron circuits built from
+    it (`memjax.neurons.adaptive_mott_neuron`, `pickett_neuristor`).
+    """
+    params = dict(
+        g0=0.031,
+        e_act=0.25,
+        thickness=50e-9,
+        permittivity=100.0,
+        g_metal=2e-3,
+        t_imt=340.0,
+        imt_width=2.0,
+        tau_imt=1e-9,
+        r_th=1e6,
+        c_th=1e-15,
+        t_ambient=300.0,
+    )
+    params.update(overrides)
+    return MottMemristor(**params)

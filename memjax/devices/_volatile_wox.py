@@ -138,3 +138,31 @@ def wox_du2017(**overrides) -> VolatileMemristor:
     params = dict(alpha=5e-7, beta=3.0, gamma=4e-6, delta=2.0, drift_rate=0.2, eta=5.0, tau=50e-3)
     params.update(overrides)
     return VolatileMemristor(**params)
+
+
+def taox_alod_dendrite(**overrides) -> VolatileMemristor:
+    r"""The TaO$_x$/AlO$_\delta$ dendrite device of X. Li et al., "Power-efficient neural
+    network with artificial dendrites", Nat. Nanotechnol. 15, 776 (2020) (Ielmini, Wang & Liu,
+    Fig. 10; Y.-H. Wang et al., Fig. 6d): it filters out small inputs, integrates large ones
+    nonlinearly and relaxes after the input stops.
+
+    The same physics as `wox_du2017` (field-driven vacancy drift against spontaneous
+    diffusion), so the same class. Under a train at amplitude $V$ the state saturates at
+    $w_\infty = p/(p + 1/\tau) \approx 1/(1 + e^{-\eta (V - V_{1/2})})$ with
+    $V_{1/2} = \ln(2/\lambda\tau)/\eta$: a sigmoid in the input voltage, the shape of the
+    NMDA receptor's voltage-dependent Mg$^{2+}$ unblock. The review shows this qualitatively;
+    the values are *chosen* for it:
+
+    | field | value | source |
+    |---|---|---|
+    | `alpha`, `beta`, `gamma`, `delta` | 50 nA, 3 /V, 2 uA, 2 /V | *chosen*: relaxed (filtering) state ~40 x below the integrated one at a 0.5 V read |
+    | `eta` | 8 /V | *chosen*: sigmoid width 1/eta = 0.125 V |
+    | `drift_rate` | 0.0335 /s | *chosen*: V_1/2 = ln(2 / (drift_rate tau)) / eta = 1.0 V |
+    | `tau` | 20 ms | *chosen*: relaxation over tens of ms (the dendrite's integration window) |
+
+    Predicted: inputs below ~0.6 V leave the state below 5% of its range (rejected); the
+    temporal summation of a train and its decay after the last input.
+    """
+    params = dict(alpha=5e-8, beta=3.0, gamma=2e-6, delta=2.0, drift_rate=0.0335, eta=8.0, tau=20e-3)
+    params.update(overrides)
+    return VolatileMemristor(**params)

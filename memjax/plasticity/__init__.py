@@ -33,6 +33,16 @@ from ._emergent import (
     stdp_window as stdp_window,
 )
 from ._fit import fit_window_to_eq1 as fit_window_to_eq1
+from ._gated import (
+    GatedSpikes as GatedSpikes,
+    gated_stdp_window as gated_stdp_window,
+    srdp_rate_curve as srdp_rate_curve,
+)
+from ._overlap import (
+    BipolarPulse as BipolarPulse,
+    MultiPulseSpike as MultiPulseSpike,
+    overlap_stdp_window as overlap_stdp_window,
+)
 from ._pulses import (
     paired_pulse as paired_pulse,
     pulse_train_response as pulse_train_response,
@@ -45,3 +55,11 @@ from ._rate import (
     retention_time as retention_time,
 )
 from ._solve import diffrax_solve as diffrax_solve, implicit_euler as implicit_euler
+from ._triplet import (
+    pair_stdp as pair_stdp,
+    spike_protocol_change as spike_protocol_change,
+    spike_train_voltage as spike_train_voltage,
+    triplet_bcm as triplet_bcm,
+    triplet_stdp as triplet_stdp,
+    wox_triplet_spike as wox_triplet_spike,
+)

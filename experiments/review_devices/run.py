@@ -1,0 +1,326 @@
+"""The devices and rules of the two reviews (Ielmini, Wang & Liu, APL Mater. 9, 050702 (2021);
+Y.-H. Wang et al., redox threshold-switching memristors): one section per figure.
+
+    python experiments/review_devices/run.py --out results/review_devices [--quick] [--only vo2,pcmo]
+
+Each row states its kind: "calibrated" (the fitted parameter is named), "predicted" (not
+fitted) or "check". Writes `metrics.json` and `summary.md`.
+"""
+
+import os
+import sys
+
+import jax
+
+
+jax.config.update("jax_enable_x64", True)
+
+import equinox as eqx  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+import memjax.circuits as mc  # noqa: E402
+import memjax.devices as md  # noqa: E402
+import memjax.neurons as mn  # noqa: E402
+import memjax.plasticity as mp  # noqa: E402
+
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _study import run_study  # noqa: E402
+
+
+def row(name, measured, target, tolerance, kind, ok=None):
+    """A plain result row; `ok` defaults to |measured - target| <= tolerance. `target` NaN:
+    the review gives no number (the row states a qualitative check in `ok`)."""
+    measured = float(measured)
+    target = float("nan") if target is None else float(target)
+    if ok is None:
+        ok = bool(np.isfinite(measured) and abs(measured - target) <= tolerance)
+    return dict(name=name, measured=measured, target=target, tolerance=tolerance, kind=kind, ok=bool(ok))
+
+
+def _result(rows):
+    return dict(rows=rows, **{"pass": {r["name"]: r["ok"] for r in rows}})
+
+
+def exp_vo2(args):
+    """Wang Fig. 4: VO2 Mott threshold switch."""
+    dev = md.vo2_yi2018()
+    i = jnp.logspace(-7, -2.5, 300)
+    v, st = jax.vmap(dev.steady_state_at_current)(i)
+    v = np.asarray(v)
+    k = int(np.argmax(np.diff(v) < 0))
+    k_imt = int(np.argmax(np.asarray(st.metal_fraction) > 0.5))
+    return _result(
+        [
+            row("V_th (V)", v[k], 1.22, 0.03, "calibrated (g0)"),
+            row("T at the IMT (K)", st.temperature[k_imt], 340.0, 3.0, "check"),
+            row("T at threshold (K)", st.temperature[k], None, 0, "predicted", ok=st.temperature[k] < 340.0),
+        ]
+    )
+
+
+def exp_pcmo(args):
+    """Ielmini Fig. 7: PCMO integrate-and-fire (2.5 V, 1 us pulses, 1 mA compliance)."""
+    dev = md.pcmo_lashkare2018()
+    v = jnp.tile(jnp.array([2.5, 0.0]), 14)
+    _, _, st, _, res = mc.dc_sweep(dev, v, 1e-6, compliance=1e-3)
+    g = np.asarray(jax.vmap(dev.conductance)(st))[1::2]
+    ratio = g[1:] / g[:-1]
+    k = int(np.argmax(ratio))
+    return _result(
+        [
+            row("pulses to fire", k + 2, 12, 0, "calibrated (thickness, r_th)"),
+            row(
+                "largest step before firing (x, < 1.5: gradual)",
+                ratio[: k - 1].max(),
+                None,
+                0,
+                "predicted",
+                ok=ratio[: k - 1].max() < 1.5,
+            ),
+            row("step at firing (x, > 10: abrupt)", ratio[k], None, 0, "predicted", ok=ratio[k] > 10),
+            row("solver ok", int(np.asarray(res).max()), 0, 0, "check"),
+        ]
+    )
+
+
+def exp_diffusive(args):
+    """Ielmini Fig. 2b, 8 and the Ag-nanodot oscillator: diffusive Ag presets."""
+    v_si, _ = mn.quasi_static_thresholds(md.sioxny_ag_lif())
+    t_r = md.ag_sio2_wang2019().relaxation_time()
+    nd = md.ag_hfo2_nanodot()
+    v_nd, _ = mn.quasi_static_thresholds(nd)
+    t_end = 0.03 if args.quick else 0.1
+    circ = mn.mott_oscillator(nd, capacitance=10e-9, resistance=3e5, drive=mc.Constant(0.58))
+    ts = jnp.linspace(0.0, t_end, 2001)
+    sol = mc.simulate(circ, 0.0, t_end, ts=ts, max_steps=200_000, throw=False)
+    gap = np.asarray(sol.ys.devices[0].gap)
+    spikes = mn.spike_times(np.asarray(ts), -gap, -0.5 * float(nd.thickness + nd.gap_min))
+    power = float(sol.ys.energy.sources[-1, 0]) / t_end
+    return _result(
+        [
+            row("SiOxNy:Ag V_th (V)", v_si, 1.4, 0.02, "calibrated (hop_length)"),
+            row("Ag/SiO2 t_R (ms)", 1e3 * t_r, 1.5, 0.02, "calibrated (dissolution_rate)"),
+            row(
+                "Ag/SiO2 filament diameter at 1 mS (nm, Sharvin)",
+                1e9 * md.sharvin_diameter(1e-3),
+                None,
+                0,
+                "predicted",
+                ok=True,
+            ),
+            row("Ag-nanodot V_th (V, < 0.6)", v_nd, None, 0, "calibrated (hop_length)", ok=float(v_nd) < 0.6),
+            row("Ag-nanodot oscillator spikes at 0.58 V (>= 3)", len(spikes), None, 0, "check", ok=len(spikes) >= 3),
+            row("Ag-nanodot mean power (uW)", 1e6 * power, 1.8, 1.8, "predicted", ok=power < 1.8e-6),
+        ]
+    )
+
+
+def exp_uniform(args):
+    """Ielmini Fig. 3: uniform (interface) switching TaOx/TiO2, gradual, ~100 nS."""
+    dev = md.taox_tio2_uniform()
+    n = 30
+    v = jnp.concatenate([jnp.full(n, 2.0), jnp.full(n, -2.0)])
+    _, _, st, _, res = mc.dc_sweep(dev, v, 10e-6)
+    g = np.asarray(jax.vmap(dev.conductance)(st))
+    steps = np.diff(g[:n]) / g[: n - 1]
+    return _result(
+        [
+            row("conductance mid-range (nS)", 1e9 * np.median(g), 100.0, 100.0, "calibrated (g_off, g_on)"),
+            row("largest relative step (up, < 0.2: gradual)", steps.max(), None, 0, "predicted", ok=steps.max() < 0.2),
+            row("max temperature rise (K)", float(np.max(st.temperature)) - 300.0, 0.0, 1.0, "predicted"),
+        ]
+    )
+
+
+def exp_ecram(args):
+    """Ielmini Fig. 4: ECRAM linear symmetric updates."""
+    dev = md.lixwo3_tang2018()
+    n = 50 if args.quick else 100
+    v = jnp.concatenate([jnp.full(n, 2.0), jnp.full(n, -2.0)])
+    _, _, st, _, _ = mc.dc_sweep(dev, v, 10e-6)
+    g = np.asarray(jax.vmap(dev.conductance)(st))
+    nl_up, _ = mp.nonlinearity_factor(g[:n])
+    nl_dn, _ = mp.nonlinearity_factor(g[n:])
+    return _result(
+        [
+            row("nonlinearity up (0 = linear)", nl_up, 0.0, 0.05, "predicted"),
+            row("nonlinearity down (0 = linear)", nl_dn, 0.0, 0.05, "predicted"),
+            row("up/down step ratio", (g[n - 1] - g[0]) / (g[n] - g[-1]), 1.0, 0.1, "predicted"),
+        ]
+    )
+
+
+def exp_dendrite(args):
+    """Ielmini Fig. 10 / Wang Fig. 6d: dendrite rejects small inputs, sigmoidal integration."""
+    dev = md.taox_alod_dendrite()
+    amps = jnp.array([0.5, 1.0, 1.5])
+    w = np.asarray(jax.vmap(lambda a: dev.advance(dev.init_state(), a, 0.2).w)(amps))
+    return _result(
+        [
+            row("state at 0.5 V (fraction of range)", w[0], 0.0, 0.05, "predicted"),
+            row("state at 1.0 V", w[1], 0.5, 0.03, "calibrated (drift_rate)"),
+            row("state at 1.5 V", w[2], 1.0, 0.1, "predicted"),
+        ]
+    )
+
+
+def exp_triplet(args):
+    """Ielmini Fig. 13: triplet STDP and triplet BCM with a G0-dependent threshold (WO3-x)."""
+    dev = md.wox_chang2011()
+    sh = mp.wox_triplet_spike()
+    rates = np.array([10.0, 20, 40, 60, 80, 100]) if args.quick else np.geomspace(10, 300, 16)
+    rows, thr, g0 = [], [], []
+    for n in (1, 2, 4, 8):
+        s0 = mp.primed_state(dev, 50.0, n)
+        c = np.asarray(mp.triplet_bcm(dev, sh, rates, s0))
+        thr.append(mp.crossover_rate(rates, c))
+        g0.append(float(dev.conductance(s0, 0.6)))
+        rows.append(
+            row(
+                f"rho_theta at G0 = {1e6 * g0[-1]:.2f} uS (Hz)",
+                thr[-1],
+                thr[-1],
+                0,
+                "predicted",
+                ok=np.isfinite(thr[-1]),
+            )
+        )
+    rows.append(row("threshold slides up with G0", float(np.all(np.diff(thr) > 0)), 1.0, 0, "check"))
+    s0 = mp.primed_state(dev, 50.0, 2)
+    d = np.array([6e-3, 8e-3])
+    ppp = np.asarray(mp.triplet_stdp(dev, sh, d, d, s0, kind="post-pre-post"))
+    prp = np.asarray(mp.triplet_stdp(dev, sh, d, d, s0, kind="pre-post-pre"))
+    pair = np.asarray(mp.pair_stdp(dev, sh, np.concatenate([d, -d]), s0))
+    excess_ppp = ppp - (pair[:2] + pair[2:])
+    excess_prp = prp - (pair[:2] + pair[2:])
+    for k, dt in enumerate(d):
+        rows.append(
+            row(
+                f"post-pre-post excess over pairs, {1e3 * dt:.0f}/{1e3 * dt:.0f} ms",
+                excess_ppp[k],
+                0.0,
+                0.0,
+                "predicted",
+                ok=excess_ppp[k] > 0,
+            )
+        )
+        rows.append(
+            row(
+                f"pre-post-pre excess over pairs, {1e3 * dt:.0f}/{1e3 * dt:.0f} ms",
+                excess_prp[k],
+                0.0,
+                0.05,
+                "predicted",
+            )
+        )
+    return _result(rows)
+
+
+def exp_gated(args):
+    """Ielmini Fig. 12c: 2T1R STDP with the compliance I_C as a parameter (HfO2 1T1R)."""
+    r = md.hfo2_rram()
+    f = eqx.filter_jit(lambda ic, s0, dts: mp.gated_stdp_window(r, dts, ic, s0))
+    hrs = r.formed_state()
+    ics = [25e-6, 50e-6, 100e-6, 170e-6]
+    g = [float(r.conductance(hrs)) * (1 + float(f(jnp.asarray(ic), hrs, jnp.array([5e-3]))[0])) for ic in ics]
+    slope = np.polyfit(np.log(ics), np.log(g), 1)[0]
+    dep = f(jnp.asarray(100e-6), r.state_at_conductance(250e-6), jnp.array([-5e-3]))
+    return _result(
+        [
+            row("G after potentiation vs I_C, log-log slope (review: 1)", slope, 1.0, 0.3, "predicted"),
+            # the review's R_LRS ~ V_C / I_C (V_C ~ 0.4 V): not met with 1 ms gated set pulses (see README)
+            row(
+                "G at I_C = 170 uA (uS) vs I_C / 0.4 V",
+                1e6 * g[-1],
+                1e6 * 170e-6 / 0.4,
+                0.3 * 1e6 * 170e-6 / 0.4,
+                "predicted",
+            ),
+            row("depression post-before-pre (dG/G < 0)", dep[0], None, 0, "predicted", ok=float(dep[0]) < 0),
+        ]
+    )
+
+
+def exp_overlap(args):
+    """Ielmini Fig. 12a-b: overlap STDP in HfO2 with multi-pulse pre spikes (1T1R, 500 uA)."""
+    cell = md.hfo2_1t1r(500e-6)
+    pre = mp.MultiPulseSpike(half_width=5e-3, amplitude=1.0, n_pulses=10)
+    post = mp.BipolarPulse(width=1e-3, amplitude=1.2)
+    s0 = cell.rram.state_at_conductance(50e-6)
+    dts = np.array([-4.5e-3, -2.5e-3, -0.5e-3, 0.5e-3, 2.5e-3, 4.5e-3])
+    w = np.asarray(mp.overlap_stdp_window(cell, pre, post, dts, s0, steps_per_post=10))
+    return _result(
+        [
+            row("dG/G at +0.5 ms (> 0)", w[3], None, 0, "predicted", ok=w[3] > 0),
+            row("dG/G at -0.5 ms (< 0)", w[2], None, 0, "predicted", ok=w[2] < 0),
+            row("potentiation falls with dt (+0.5 > +2.5 > +4.5 ms)", float(w[3] > w[4] > w[5]), 1.0, 0, "check"),
+            row("depression falls with |dt| (-0.5 < -2.5 < -4.5 ms)", float(w[2] < w[1] < w[0]), 1.0, 0, "check"),
+        ]
+    )
+
+
+def exp_paired_pulse(args):
+    """Ielmini Fig. 14: paired pulses on the volatile Ag/SiO2 switch (0.8 V, 3 us)."""
+    dev = md.ag_sio2_wang2019()
+    f = eqx.filter_jit(lambda iv: mp.paired_pulse(dev, 0.8, 3e-6, iv, dev.init_state(), v_read=0.05))
+    ratio = {}
+    for iv in (1e-6, 1e-3, 1e-2):
+        i1, i2 = f(jnp.asarray(iv))
+        ratio[iv] = float(i2 / i1)
+    return _result(
+        [
+            row(
+                "paired-pulse ratio at 1 us (> 1: facilitation)", ratio[1e-6], None, 0, "predicted", ok=ratio[1e-6] > 1
+            ),
+            row("paired-pulse ratio at 10 ms (relaxed)", ratio[1e-2], 1.0, 0.01, "check"),
+            # the review's paired-pulse *depression*: not reproduced, the model only facilitates
+            row(
+                "paired-pulse depression (ratio < 1) at any interval",
+                float(min(ratio.values()) < 1),
+                1.0,
+                0,
+                "predicted",
+            ),
+        ]
+    )
+
+
+EXPERIMENTS = dict(
+    vo2=exp_vo2,
+    pcmo=exp_pcmo,
+    diffusive=exp_diffusive,
+    uniform=exp_uniform,
+    ecram=exp_ecram,
+    dendrite=exp_dendrite,
+    triplet=exp_triplet,
+    gated=exp_gated,
+    overlap=exp_overlap,
+    paired_pulse=exp_paired_pulse,
+)
+
+
+def summary_md(metrics):
+    lines = [
+        "## review_devices",
+        "",
+        "| section | row | measured | target | tolerance | kind | ok |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for sec in EXPERIMENTS:
+        if sec not in metrics:
+            continue
+        for r in metrics[sec]["rows"]:
+            lines.append(
+                f"| {sec} | {r['name']} | {r['measured']:.4g} | {r['target']:.4g} | {r['tolerance']:.3g} | {r['kind']} | {'yes' if r['ok'] else 'NO'} |"
+            )
+    lines.append("")
+    lines.append(
+        "Not done (need trained networks or the generic network path): ANN-to-SNN conversion with Mott ReLU neurons, temporal vs rate coding, the dendrite-augmented network, coincidence detection, direction selectivity, afferent-nerve input shapes; PPD (Fig. 14) is not reproduced: the Ag model gives paired-pulse facilitation at every interval."
+    )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    run_study("review_devices", __doc__, EXPERIMENTS, summary_md)
