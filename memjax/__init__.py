@@ -3,6 +3,7 @@
 from . import (
     circuits as circuits,
     devices as devices,
+    fit as fit,
     networks as networks,
     neurons as neurons,
     parallel as parallel,
