@@ -4,6 +4,7 @@ from . import (
     analysis as analysis,
     circuits as circuits,
     devices as devices,
+    fit as fit,
     networks as networks,
     neurons as neurons,
     parallel as parallel,

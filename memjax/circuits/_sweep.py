@@ -30,6 +30,7 @@ def dc_sweep(
     rtol: float = 1e-6,
     atol: float = 1e-8,
     max_steps: int = 20_000,
+    adjoint: dfx.AbstractAdjoint | None = None,
 ):
     r"""A source-meter staircase sweep: hold each voltage of `voltages` (V) for `dwell` (s),
     integrating the device's state equation, and read the current at the end of each step.
@@ -46,6 +47,10 @@ def dc_sweep(
     voltage steps: currents (A) and device voltages (V) at the end of each step, the device
     states, the number of solver steps taken, and the diffrax result code (0 = successful;
     check `(result == 0).all()`).
+
+    `adjoint`: as in `diffrax.diffeqsolve` (default `RecursiveCheckpointAdjoint`, reverse mode);
+    pass `diffrax.ForwardMode()` for forward-mode derivatives (`jax.jvp`, `jax.jacfwd`), which
+    the default does not support for parameters of the state equation.
     """
     voltages = check_finite(jnp.asarray(voltages), "voltages")
     if voltages.ndim != 1:
@@ -69,7 +74,17 @@ def dc_sweep(
     def step(state, v):
         z0 = jtu.tree_map(lambda a, s: a / s, state, scale)
         sol = dfx.diffeqsolve(
-            term, solver, 0.0, dwell, None, z0, args=v, stepsize_controller=controller, max_steps=max_steps, throw=False
+            term,
+            solver,
+            0.0,
+            dwell,
+            None,
+            z0,
+            args=v,
+            stepsize_controller=controller,
+            max_steps=max_steps,
+            throw=False,
+            adjoint=dfx.RecursiveCheckpointAdjoint() if adjoint is None else adjoint,
         )
         new = jtu.tree_map(lambda a, s: a[-1] * s, sol.ys, scale)
         vd = v_dev(new, v)
