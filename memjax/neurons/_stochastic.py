@@ -199,6 +199,23 @@ class PerovskiteNeuron(eqx.Module):
         return 0.5 * self.capacitance * v_peak**2
 
 
+def _check_args(v_in, dt, bins, n_bins, max_spikes):
+    """The argument checks of `simulate`; returns `(v_in, bins)` as arrays."""
+    v_in = jnp.asarray(v_in)
+    if v_in.ndim != 1:
+        raise ValueError(f"`v_in` must be a 1-D array of input voltages; got shape {v_in.shape}.")
+    if max_spikes < 1:
+        raise ValueError(f"`max_spikes` must be an integer >= 1; got {max_spikes}.")
+    if n_bins < 1:
+        raise ValueError(f"`n_bins` must be an integer >= 1; got {n_bins}.")
+    require_in_range(dt, "dt", low=0.0, unit="s")
+    if bins is None:
+        bins = jnp.zeros(v_in.shape, jnp.int32)
+    elif jnp.shape(bins) != v_in.shape:
+        raise ValueError(f"`bins` must have the shape of `v_in` {v_in.shape}; got {jnp.shape(bins)}.")
+    return v_in, jnp.asarray(bins)
+
+
 def simulate(
     neuron: PerovskiteNeuron,
     v_in: Float[Array, " time"],
@@ -228,20 +245,9 @@ def simulate(
     - `trace`: also return the capacitor voltage at every step.
     - `state0`: initial state (default `neuron.init_state()`).
     """
-    v_in = jnp.asarray(v_in)
-    if v_in.ndim != 1:
-        raise ValueError(f"`v_in` must be a 1-D array of input voltages; got shape {v_in.shape}.")
-    if max_spikes < 1:
-        raise ValueError(f"`max_spikes` must be an integer >= 1; got {max_spikes}.")
-    if n_bins < 1:
-        raise ValueError(f"`n_bins` must be an integer >= 1; got {n_bins}.")
-    require_in_range(dt, "dt", low=0.0, unit="s")
+    v_in, bins = _check_args(v_in, dt, bins, n_bins, max_spikes)
     dtype = v_in.dtype
     dt = jnp.asarray(dt, dtype)
-    if bins is None:
-        bins = jnp.zeros(v_in.shape, jnp.int32)
-    elif jnp.shape(bins) != v_in.shape:
-        raise ValueError(f"`bins` must have the shape of `v_in` {v_in.shape}; got {jnp.shape(bins)}.")
     k_th, k_noise = jr.split(key)
     th = neuron.trigger.thresholds(max_spikes + 1, dtype, key=k_th)
     s0 = neuron.init_state() if state0 is None else state0
@@ -326,18 +332,7 @@ def _sinh_pos(x):
 def _population_fused(neuron: PerovskiteNeuron, v_in, dt, keys, *, bins=None, n_bins=1, max_spikes=64, state0=None):
     """`simulate` (HazardTrigger, `record_spikes=False`) for the neurons of `keys` at once: the
     arithmetic of `PerovskiteNeuron.step` on arrays of shape `(len(keys),)`, in one `scan`."""
-    v_in = jnp.asarray(v_in)
-    if v_in.ndim != 1:
-        raise ValueError(f"`v_in` must be a 1-D array of input voltages; got shape {v_in.shape}.")
-    if max_spikes < 1:
-        raise ValueError(f"`max_spikes` must be an integer >= 1; got {max_spikes}.")
-    if n_bins < 1:
-        raise ValueError(f"`n_bins` must be an integer >= 1; got {n_bins}.")
-    require_in_range(dt, "dt", low=0.0, unit="s")
-    if bins is None:
-        bins = jnp.zeros(v_in.shape, jnp.int32)
-    elif jnp.shape(bins) != v_in.shape:
-        raise ValueError(f"`bins` must have the shape of `v_in` {v_in.shape}; got {jnp.shape(bins)}.")
+    v_in, bins = _check_args(v_in, dt, bins, n_bins, max_spikes)
     dtype = v_in.dtype
     n = keys.shape[0]
     # the thresholds `simulate` draws from the same keys
