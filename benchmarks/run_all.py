@@ -71,7 +71,8 @@ def write(out_dir, env, rows, notes, wall):
     gpu = env["backend"] != "cpu"
     suffix = "_gpu" if gpu else ""
     for r in rows:
-        r.update({k: env[k] for k in ("backend", "device", "jax", "code_version", "date")})
+        for k in ("backend", "device", "jax", "code_version", "date"):
+            r.setdefault(k, env[k])
     with open(os.path.join(out_dir, f"results{suffix}.json"), "w") as f:
         json.dump({"environment": env, "wall_s": wall, "rows": rows}, f, indent=1)
     md = [
@@ -89,6 +90,8 @@ def write(out_dir, env, rows, notes, wall):
     notes_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")
     if os.path.exists(notes_path) and not gpu:
         md += [open(notes_path).read()]
+    for m in env.get("merged", []):
+        md += [f"Rerun on {m['date']} (load {m['load_average']}): {', '.join(m['rows'])}.", ""]
     md += ["## Row notes", ""] + [f"- `{r['name']}`: {r['note']}" for r in rows if r.get("note")]
     md += [""] + notes
     with open(os.path.join(out_dir, f"RESULTS{suffix}.md"), "w") as f:
@@ -101,7 +104,17 @@ def main(argv=None):
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--merge", action="store_true", help="replace only the rerun rows of an existing results file")
+    ap.add_argument("--render", action="store_true", help="rewrite RESULTS.md from results.json (e.g. after NOTES.md)")
     args = ap.parse_args(argv)
+    here = os.path.dirname(os.path.abspath(__file__))
+    if args.render:
+        out = args.out or here
+        suffix = "_gpu" if jax.default_backend() != "cpu" else ""
+        with open(os.path.join(out, f"results{suffix}.json")) as f:
+            res = json.load(f)
+        write(out, res["environment"], res["rows"], [], res["wall_s"])
+        return res["rows"]
     names = [s for s in args.only.split(",") if s]
     for n in names:
         if n not in MODULES:
@@ -124,6 +137,18 @@ def main(argv=None):
     print(table(rows))
     out = args.out if args.out is not None else (None if args.smoke else os.path.dirname(os.path.abspath(__file__)))
     if out is not None:
+        path = os.path.join(out, f"results{'_gpu' if env['backend'] != 'cpu' else ''}.json")
+        if args.merge and os.path.exists(path):
+            with open(path) as f:
+                old = json.load(f)
+            new = {r["name"]: r for r in rows}
+            env["merged"] = old["environment"].get("merged", []) + [
+                {"rows": sorted(new), "date": env["date"], "load_average": env["load_average"]}
+            ]
+            for k in ("date", "load_average", "load_average_end", "code_version"):
+                env[k] = old["environment"][k]
+            rows = [new.pop(r["name"], r) for r in old["rows"]] + list(new.values())
+            wall = old["wall_s"] + wall
         write(out, env, rows, [], wall)
     return rows
 
