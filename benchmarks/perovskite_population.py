@@ -1,224 +1,219 @@
-"""Throughput of the stochastic perovskite neuron, and the Fig. 3d sweep against NumPy.
+"""Throughput of the stochastic perovskite neuron population, and the Fig. 3d sweep, against
+NumPy, a numba fused loop and the arithmetic bound of this machine.
 
-    python benchmarks/perovskite_population.py [--sizes 1e3,1e4,1e5,1e6,1e7] [--steps 100]
-        [--sims 1000] [--repeats 3] [--chunk 100000] [--f32]
+    python benchmarks/perovskite_population.py [--smoke]      (or as part of benchmarks/run_all.py)
 
-1. Neuron-steps per second of `memjax.neurons.simulate_population` (jit, vmap over neurons,
-   `lax.scan` over time) for 1e3 to 1e7 neurons, on the default JAX backend (CPU here; the
-   same script runs unchanged on a GPU). Populations above `--chunk` neurons run in chunks so
-   that 1e7 neurons fit in memory. A straightforward NumPy implementation of the same model
-   (vectorised over neurons, a Python loop over time steps) is timed for the smaller sizes.
-2. The Fig. 3d sweep (`--sims` simulations of 100 neurons under 10 pulses at 33 Hz, errors for
-   population sizes 1..100): one jit-compiled vmapped call against the NumPy implementation of
-   the same model and decoder, timed in the same run; the ratio is printed.
-
-Medians over `--repeats` runs, after one warm-up (compile) call.
+1. Neuron-steps per second of `memjax.neurons.simulate_population` (jit; the fused population
+   kernel), 1e3 .. 1e7 neurons under the 33 Hz train (0.75 V, 5 ms every 30 ms, dt = 0.1 ms),
+   ionic state at its periodic steady state (0.29), float64 and float32, against
+   - NumPy: the same model vectorised over neurons, a Python loop over steps;
+   - numba: the same model as one `@njit(parallel=True)` loop, neurons in parallel (`prange`),
+     the time loop inside with the state in registers;
+   (both written in `benchmarks/peers.py`, each in its own process), and against
+   - the arithmetic bound: one neuron-step is 4 exp, 2 sinh and ~25 multiply/add/compare
+     operations; their per-element costs are measured here with XLA on long dependent chains
+     (all cores), and the bound is 1 / (4 t_exp + 2 t_sinh + 25 t_arith).
+2. The Fig. 3d sweep (1000 simulations of 100 neurons, 10 pulses at 33 Hz, errors for the
+   population sizes 1..100): one jit call against NumPy's same model and decoder.
 """
 
-import argparse
-import time
+import os
+import sys
+
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import jax
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+
+import memjax.devices as md
+import memjax.neurons as mn
+from benchmarks._harness import measure, row, run_peer
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="1e3,1e4,1e5,1e6,1e7")
-    ap.add_argument("--numpy-max", type=float, default=1e5, help="largest size also run in NumPy")
-    ap.add_argument("--steps", type=int, default=100)
-    ap.add_argument("--sims", type=int, default=1000)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--chunk", type=float, default=1e5, help="neurons per chunk: cache-sized chunks run faster")
-    ap.add_argument("--f32", action="store_true", help="float32 (default float64, as the experiments)")
-    args = ap.parse_args()
-    jax.config.update("jax_enable_x64", not args.f32)
+DT = 1e-4  # s
+W_SS = 0.29  # periodic steady state of the ionic state under the 33 Hz train
+FIELDS = (
+    "g_hrs",
+    "g_lrs",
+    "w_t",
+    "gap_ratio",
+    "growth_rate",
+    "v_growth",
+    "tau_relax",
+    "attempt_rate",
+    "e_barrier",
+    "e_ionic",
+    "v_hazard",
+    "temperature",
+    "v_hold",
+)
 
-    import jax.numpy as jnp
-    import jax.random as jr
-    import numpy as np
 
-    import memjax.devices as md
-    import memjax.neurons as mn
+def _params(nrn):
+    p = {k: float(getattr(nrn.device, k)) for k in FIELDS}
+    p.update(capacitance=float(nrn.capacitance), r_measure=float(nrn.r_measure), dt=DT)
+    return p
 
-    dtype = np.float32 if args.f32 else np.float64
-    dev = md.mapbi3_deboer2025()
-    nrn = mn.PerovskiteNeuron(dev)
-    DT = 1e-4
-    w_ss = 0.29  # periodic steady state of the ionic state under the 33 Hz train
 
-    def median_time(fn, repeats):
-        fn()  # warm-up / compile
-        ts = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            ts.append(time.perf_counter() - t0)
-        return float(np.median(ts))
-
-    # ---------------------------------------------------------------- NumPy reference model
-    p = {
-        k: float(getattr(dev, k))
-        for k in (
-            "g_hrs",
-            "g_lrs",
-            "w_t",
-            "gap_ratio",
-            "growth_rate",
-            "v_growth",
-            "tau_relax",
-            "attempt_rate",
-            "e_barrier",
-            "e_ionic",
-            "v_hazard",
-            "temperature",
-            "v_hold",
-        )
-    }
-    kt = 8.617333262e-5 * p["temperature"]
-    C, GM = float(nrn.capacitance), 1.0 / float(nrn.r_measure)
-
-    def numpy_run(v_in, bins, n_bins, w0, thresholds):
-        """Same model as `PerovskiteNeuron.step`, vectorised over neurons (NumPy)."""
-        n = thresholds.shape[0]
-        vc = np.zeros(n, dtype)
-        w = np.broadcast_to(np.asarray(w0, dtype), (n,)).copy()
-        s = np.zeros(n, dtype)
-        h = np.zeros(n, dtype)
-        k = np.zeros(n, np.int64)
-        counts = np.zeros((n, n_bins), np.int64)
-        rows = np.arange(n)
-        for t in range(len(v_in)):
-            v = v_in[t]
-            vsw = v - vc
-            lam = (
-                p["attempt_rate"]
-                * np.exp(np.minimum(-(p["e_barrier"] - p["e_ionic"] * w) / kt, 80))
-                * np.sinh(np.clip(np.abs(vsw) / p["v_hazard"], -80, 80))
-            )
-            h2 = h + lam * (1 - s) * DT
-            th = thresholds[rows, np.minimum(k, thresholds.shape[1] - 1)]
-            fire = (s < 0.5) & (h2 >= th)
-            s = np.where(fire, 1.0, s)
-            h = np.where(fire, 0.0, h2)
-            k += fire
-            if bins[t] < n_bins:
-                counts[:, bins[t]] += fire
-            gap = p["g_lrs"] * np.exp(-(1 - w) / p["w_t"])
-            g = p["g_hrs"] + gap * (s + (1 - s) * p["gap_ratio"])
-            vinf = g * v / (g + GM)
-            vc = vinf + (vc - vinf) * np.exp(-(g + GM) * DT / C)
-            kg = p["growth_rate"] * np.sinh(np.abs(vsw) / p["v_growth"])
-            r = kg + 1 / p["tau_relax"]
-            w = kg / r + (w - kg / r) * np.exp(-r * DT)
-            s = s * (np.abs(v - vc) >= p["v_hold"])
-        return counts
-
-    # ---------------------------------------------------------------- 1. neuron-steps / s
-    print(
-        f"backend: {jax.default_backend()} ({jax.devices()[0].device_kind}), dtype {np.dtype(dtype).name}, {args.steps} steps of {DT * 1e3} ms"
-    )
-    v, bins = mn.pulse_train(0.75, 5e-3, 30e-3, 1, DT)
-    v, bins = v[: args.steps], bins[: args.steps]
+def _state0(nrn, dtype):
     s0 = nrn.init_state()
     s0 = jax.tree_util.tree_map(lambda x: x.astype(dtype) if jnp.issubdtype(x.dtype, jnp.floating) else x, s0)
-    s0 = type(s0)(**{**{f: getattr(s0, f) for f in s0.__dataclass_fields__}, "ionic": jnp.asarray(w_ss, dtype)})
-    chunk = int(args.chunk)
+    return type(s0)(**{**{f: getattr(s0, f) for f in s0.__dataclass_fields__}, "ionic": jnp.asarray(W_SS, dtype)})
 
-    @jax.jit
-    def run_chunk(key):
-        return mn.simulate_population(
-            nrn, v.astype(dtype), DT, chunk, key=key, bins=bins, n_bins=1, max_spikes=4, record_spikes=False, state0=s0
-        ).counts
 
-    runners = {}
+def element_costs(dtype, n=1 << 20, chain=16, repeats=5):
+    """Seconds per element of exp, sinh (XLA's), and one multiply-add, on `n` elements with
+    dependent chains of `chain` operations (so the time is arithmetic, not memory)."""
 
-    def jax_run(n):
-        if n <= chunk:
-            if n not in runners:
-                runners[n] = jax.jit(
-                    lambda key: (
-                        mn.simulate_population(
-                            nrn,
-                            v.astype(dtype),
-                            DT,
-                            n,
-                            key=key,
-                            bins=bins,
-                            n_bins=1,
-                            max_spikes=4,
-                            record_spikes=False,
-                            state0=s0,
-                        ).counts
-                    )
-                )
-            return lambda: jax.block_until_ready(runners[n](jr.key(0)))
-        n_chunks = -(-n // chunk)
-        return lambda: [jax.block_until_ready(run_chunk(jr.fold_in(jr.key(0), c))) for c in range(n_chunks)]
+    def chained(op):
+        def f(x):
+            for _ in range(chain):
+                x = op(x)
+            return x
 
-    print(f"{'neurons':>10} {'jax s':>9} {'jax neuron-steps/s':>20} {'numpy s':>9} {'numpy n-s/s':>13} {'speed-up':>9}")
-    for n in [int(float(x)) for x in args.sizes.split(",")]:
-        reps = args.repeats if n < 1e7 else 1
-        t_j = median_time(jax_run(n), reps)
-        rate_j = n * args.steps / t_j
-        if n <= args.numpy_max:
-            th = np.random.default_rng(0).exponential(size=(n, 4)).astype(dtype)
-            vn, bn = np.asarray(v, dtype), np.asarray(bins)
-            t_n = median_time(lambda: numpy_run(vn, bn, 1, w_ss, th), reps)
-            print(
-                f"{n:>10.0e} {t_j:>9.3f} {rate_j:>20.3e} {t_n:>9.3f} {n * args.steps / t_n:>13.3e} {t_n / t_j:>8.1f}x",
-                flush=True,
+        return jax.jit(f)
+
+    x = jnp.linspace(0.1, 0.5, n, dtype=dtype)
+    ops = {
+        "exp": lambda y: jnp.exp(-y),
+        "sinh": lambda y: jnp.sinh(y) * jnp.asarray(0.5, dtype),
+        "arith": lambda y: y * jnp.asarray(0.999, dtype) + jnp.asarray(1e-4, dtype),
+    }
+    out = {}
+    for k, op in ops.items():
+        f = chained(op)
+        out[k] = measure(lambda: jax.block_until_ready(f(x)), repeats)["median_s"] / (n * chain)
+    out["sinh"] = max(out["sinh"] - out["arith"], out["arith"])  # the 0.5 * is one arithmetic op
+    return out
+
+
+def rows(smoke=False, repeats=5):
+    nrn = mn.PerovskiteNeuron(md.mapbi3_deboer2025())
+    p = _params(nrn)
+    v_full, bins_full = mn.pulse_train(0.75, 5e-3, 30e-3, 4, DT)
+    out = []
+    if smoke:
+        plan = [(np.float64, 1000, 20)]
+    else:
+        plan = [(np.float64, n, 100) for n in (1000, 10_000, 100_000, 1_000_000)]
+        plan += [(np.float64, 10_000_000, 20), (np.float32, 100_000, 100), (np.float32, 1_000_000, 100)]
+    best = {}
+    for dtype, n, steps in plan:
+        name = np.dtype(dtype).name
+        v = v_full[:steps].astype(dtype)
+        bins = jnp.zeros(steps, jnp.int32)
+        s0 = _state0(nrn, dtype)
+        f = jax.jit(
+            lambda k, v=v, bins=bins, s0=s0, n=n: (
+                mn.simulate_population(
+                    nrn, v, DT, n, key=k, bins=bins, n_bins=1, max_spikes=4, record_spikes=False, state0=s0
+                ).counts
             )
-        else:
-            print(f"{n:>10.0e} {t_j:>9.3f} {rate_j:>20.3e} {'-':>9} {'-':>13} {'-':>9}", flush=True)
-    print("GPU: not measured in this session (no GPU); the script runs unchanged on one.")
-
-    # ---------------------------------------------------------------- 2. Fig. 3d sweep
-    n_p, size = 10, 100
+        )
+        m = measure(lambda: jax.block_until_ready(f(jr.key(0))), repeats)
+        rate = n * steps / m["median_s"]
+        best[name] = max(best.get(name, 0.0), rate)
+        f32 = dtype == np.float32
+        nb = run_peer("numba_population", params=p, n=n, n_steps=steps, f32=f32, repeats=5)
+        npy = {"skipped": "NumPy run up to 1e6 neurons"}
+        if n <= (1000 if smoke else 1_000_000):
+            npy = run_peer("numpy_population", params=p, n=n, n_steps=steps, f32=f32, repeats=5)
+        target = (3e8 if f32 else 1.5e8) if n >= 100_000 else None
+        numba_rate = nb.get("neuron_steps_per_s")
+        note = nb.get("skipped", f"numba {nb.get('threads')} threads, compile {nb.get('compile_s', 0):.1f} s")
+        npy_rate = npy.get("neuron_steps_per_s")
+        note += (
+            f"; NumPy {npy_rate:.3g} neuron-steps/s ({rate / npy_rate:.2f}x)"
+            if npy_rate
+            else f"; NumPy: {npy.get('skipped')}"
+        )
+        out.append(
+            row(
+                f"perovskite_{name}_n{n:.0e}".replace("+0", ""),
+                f"perovskite population, {n:.0e} neurons x {steps} steps, {name}, neuron-steps/s",
+                rate,
+                "neuron-steps/s",
+                "numba @njit(parallel=True) fused loop",
+                numba_rate,
+                higher_is_better=True,
+                target=target,
+                target_on="figure",
+                compile_s=m["compile_s"],
+                note=note,
+                extra={"numpy_neuron_steps_per_s": npy_rate},
+            )
+        )
+    # the arithmetic bound
+    for name, dtype in (("float64", np.float64), ("float32", np.float32)):
+        if name not in best:
+            continue
+        c = element_costs(dtype, n=1 << (12 if smoke else 20), repeats=repeats)
+        bound = 1.0 / (4 * c["exp"] + 2 * c["sinh"] + 25 * c["arith"])
+        out.append(
+            row(
+                f"perovskite_{name}_vs_bound",
+                f"perovskite population, best neuron-steps/s ({name}) against the arithmetic bound "
+                "1 / (4 t_exp + 2 t_sinh + 25 t_arith), element costs measured with XLA",
+                best[name],
+                "neuron-steps/s",
+                "arithmetic bound (measured element costs)",
+                bound,
+                higher_is_better=True,
+                target=0.5,
+                note=(
+                    f"per element: exp {c['exp'] * 1e9:.2f} ns, sinh {c['sinh'] * 1e9:.2f} ns, "
+                    f"multiply-add {c['arith'] * 1e9:.3f} ns (whole machine, XLA threads); target: within 2x of the bound"
+                ),
+                extra={"element_costs_s": c},
+            )
+        )
+    # Fig. 3d sweep
+    sims, size, n_p = (10, 10, 2) if smoke else (1000, 100, 10)
     v10, b10 = mn.pulse_train(0.75, 5e-3, 30e-3, n_p, DT)
+    s0 = _state0(nrn, np.float64)
     sizes = jnp.arange(1, size + 1)
 
     @jax.jit
     def sweep(keys):
-        one = lambda k: (
-            mn.simulate_population(
-                nrn,
-                v10.astype(dtype),
-                DT,
-                size,
-                key=k,
-                bins=b10,
-                n_bins=n_p,
-                max_spikes=n_p,
-                record_spikes=False,
-                state0=s0,
-            ).counts
-        )
-        c = jax.vmap(one)(keys)
+        c = jax.vmap(
+            lambda k: (
+                mn.simulate_population(
+                    nrn, v10, DT, size, key=k, bins=b10, n_bins=n_p, max_spikes=n_p, record_spikes=False, state0=s0
+                ).counts
+            )
+        )(keys)
         return mn.representation_error_sweep(c, sizes)
 
-    keys = jr.split(jr.key(1), args.sims)
-    t_jax = median_time(lambda: jax.block_until_ready(sweep(keys)), args.repeats)
-    e_jax = np.asarray(sweep(keys)).mean(1)
-
-    def numpy_sweep():
-        rng = np.random.default_rng(1)
-        th = rng.exponential(size=(args.sims * size, n_p + 1)).astype(dtype)
-        c = numpy_run(np.asarray(v10, dtype), np.asarray(b10), n_p, w_ss, th).reshape(args.sims, size, n_p)
-        ref = np.cumsum(c, -1).mean(axis=(0, 1))
-        code = np.cumsum(np.cumsum(c, axis=1), axis=2) / sizes.__array__()[None, :, None]  # (sims, sizes, pulses)
-        k_hat = np.argmin(np.abs(code[..., None] - ref), axis=-1) + 1
-        return np.abs(k_hat - np.arange(1, n_p + 1)).mean(-1).T  # (sizes, sims)
-
-    t_np = median_time(numpy_sweep, max(1, args.repeats - 2))
-    e_np = numpy_sweep().mean(1)
-    print(f"\nFig. 3d sweep ({args.sims} sims x {size} neurons x {len(v10)} steps, sizes 1..{size}):")
-    print(f"  jax (one jit call, median of {args.repeats}): {t_jax:.3f} s")
-    print(f"  numpy (same model and decoder):          {t_np:.3f} s")
-    print(f"  speed-up jax / numpy: {t_np / t_jax:.1f}x")
-    print(
-        f"  mean error at N = 1, 11, 100: jax {e_jax[0]:.3f} {e_jax[10]:.3f} {e_jax[-1]:.3f}; numpy {e_np[0]:.3f} {e_np[10]:.3f} {e_np[-1]:.3f} (independent random numbers)"
+    keys = jr.split(jr.key(1), sims)
+    m = measure(lambda: jax.block_until_ready(sweep(keys)), repeats)
+    e = np.asarray(sweep(keys)).mean(1)
+    peer = run_peer("numpy_fig3d", params=p, sims=sims, size=size, n_pulses=n_p, repeats=5)
+    note = peer.get("skipped", "")
+    if "error_n1" in peer:
+        note = (
+            f"mean error at N = 1 / {size}: memjax {e[0]:.3f} / {e[-1]:.3f}, NumPy "
+            f"{peer['error_n1']:.3f} / {peer['error_nmax']:.3f} (independent random numbers)"
+        )
+    out.append(
+        row(
+            "perovskite_fig3d_sweep",
+            f"Fig. 3d sweep: {sims} simulations x {size} neurons x {len(v10)} steps, errors for sizes 1..{size}, s",
+            m["median_s"],
+            "s",
+            "NumPy (same model and decoder)",
+            peer.get("median_s"),
+            target=5.0,
+            compile_s=m["compile_s"],
+            note=note,
+        )
     )
+    return out
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks.run_all import main
+
+    main(["--only", "perovskite"])

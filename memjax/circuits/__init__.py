@@ -36,5 +36,6 @@ from ._elements import (
     Resistor as Resistor,
     VoltageSource as VoltageSource,
 )
+from ._ensemble import EnsembleSolution as EnsembleSolution, simulate_ensemble as simulate_ensemble
 from ._simulate import default_solver as default_solver, simulate as simulate
 from ._sweep import compliance_voltage as compliance_voltage, dc_sweep as dc_sweep
