@@ -2,6 +2,7 @@
 
 from . import (
     circuits as circuits,
+    data as data,
     devices as devices,
     networks as networks,
     neurons as neurons,

@@ -234,7 +234,9 @@ def require_float64(function: str, tree) -> None:
 
     **Raises:** `ValueError` naming `function`, the dtype found and how to enable float64.
     """
-    dtypes = {jnp.result_type(leaf) for leaf in jtu.tree_leaves(tree) if jnp.issubdtype(jnp.result_type(leaf), jnp.floating)}
+    dtypes = {
+        jnp.result_type(leaf) for leaf in jtu.tree_leaves(tree) if jnp.issubdtype(jnp.result_type(leaf), jnp.floating)
+    }
     low = sorted(str(d) for d in dtypes if jnp.finfo(d).bits < 64)
     if low:
         why = "float64 is disabled" if not jax.config.jax_enable_x64 else "some inputs are float32"

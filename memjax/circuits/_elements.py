@@ -1,5 +1,4 @@
 import equinox as eqx
-import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from .._checks import as_float

@@ -158,7 +158,9 @@ def simulate(
         throw=False,
     )
     if throw:
-        context = f"t0 = {describe(t0)} s, t1 = {describe(t1)} s, rtol = {rtol:g}, atol = {atol:g}, max_steps = {max_steps}"
+        context = (
+            f"t0 = {describe(t0)} s, t1 = {describe(t1)} s, rtol = {rtol:g}, atol = {atol:g}, max_steps = {max_steps}"
+        )
         sol = _raise_if_failed(sol, "simulate", context)
     return sol
 
