@@ -3,6 +3,7 @@
 from . import (
     analysis as analysis,
     circuits as circuits,
+    data as data,
     devices as devices,
     fit as fit,
     networks as networks,

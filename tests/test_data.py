@@ -124,9 +124,15 @@ def test_source_resolution_order(tmp_path, monkeypatch, mnist_source):
     assert candidates[0] == tmp_path
     assert candidates[1] == _mnist._REPO_ROOT / ".." / "shared" / "data" / "mnist"
     assert candidates[2] == pathlib.Path.cwd() / ".." / "shared" / "data" / "mnist"
-    # An empty env folder is skipped in favour of the next candidate holding the files.
-    monkeypatch.setattr(_mnist, "_REPO_ROOT", mnist_source.parents[2])
-    assert _mnist._find_source_dir(None, tmp_path) == mnist_source.resolve()
+    # An empty env folder is skipped in favour of the next candidate holding the files. The
+    # shared folder is reached through a symlink (as on machines where `../shared` is one):
+    # paths are compared resolved.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (tmp_path / "shared").symlink_to(mnist_source.resolve().parents[1], target_is_directory=True)
+    monkeypatch.setattr(_mnist, "_REPO_ROOT", repo)
+    found = _mnist._find_source_dir(None, tmp_path)
+    assert found.resolve() == mnist_source.resolve()
 
 
 def test_corrupted_file_fails_checksum(tmp_path, mnist_source):

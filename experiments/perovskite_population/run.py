@@ -508,10 +508,21 @@ def exp_resonance(dev, out, quick, key):
 
     def run(sigma, *, key):
         kc, km = jr.split(key)
-        s0 = jax.vmap(lambda kk: mn.condition(neuron, v_c, DT, key=kk, noise_std=sigma))(jr.split(kc, n))
+        s0 = jax.vmap(  # at most one spike per step: max_spikes = steps cannot overflow
+            lambda kk: mn.condition(neuron, v_c, DT, max_spikes=len(v_c), key=kk, noise_std=sigma)
+        )(jr.split(kc, n))
         rec = jax.vmap(
             lambda s, kk: mn.simulate(
-                neuron, v, DT, key=kk, bins=bins, n_bins=2 * n_p, record_spikes=False, noise_std=sigma, state0=s
+                neuron,
+                v,
+                DT,
+                key=kk,
+                bins=bins,
+                n_bins=2 * n_p,
+                max_spikes=len(v),
+                record_spikes=False,
+                noise_std=sigma,
+                state0=s,
             )
         )(s0, jr.split(km, n))
         return rec.counts  # (n, 2 n_p)

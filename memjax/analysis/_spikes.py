@@ -12,10 +12,13 @@ def spike_count(x, level, axis: int = -1):
     """Number of downward crossings of `level` along `axis` (jit/vmap friendly).
 
     A memristive neuron's spike is the fast discharge of its capacitor, so one downward
-    crossing of a level between the reset and firing voltages counts one spike."""
+    crossing of a level between the reset and firing voltages counts one spike. A trace holding
+    NaN or inf (what a failed solve saves under `throw=False`) counts -1, never the spikes of
+    its finite part."""
     x = jnp.moveaxis(jnp.asarray(x), axis, -1)
     above = x >= level
-    return jnp.sum(above[..., :-1] & ~above[..., 1:], axis=-1)
+    n = jnp.sum(above[..., :-1] & ~above[..., 1:], axis=-1)
+    return jnp.where(jnp.all(jnp.isfinite(x), axis=-1), n, -1)
 
 
 def crossing_times(ts, x, level, direction: str = "down", refractory=0.0) -> np.ndarray:

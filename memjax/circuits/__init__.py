@@ -27,6 +27,7 @@ from ._drives import (
     Constant as Constant,
     PiecewiseLinear as PiecewiseLinear,
     PulseTrain as PulseTrain,
+    as_drive as as_drive,
     triangle_sweep as triangle_sweep,
 )
 from ._elements import (
@@ -37,5 +38,11 @@ from ._elements import (
     VoltageSource as VoltageSource,
 )
 from ._ensemble import EnsembleSolution as EnsembleSolution, simulate_ensemble as simulate_ensemble
-from ._simulate import default_solver as default_solver, simulate as simulate
-from ._sweep import compliance_voltage as compliance_voltage, dc_sweep as dc_sweep
+from ._simulate import (
+    StageIncrementTerm as StageIncrementTerm,
+    default_solver as default_solver,
+    event_tolerances as event_tolerances,
+    simulate as simulate,
+    solve_ok as solve_ok,
+)
+from ._sweep import DCSweep as DCSweep, compliance_voltage as compliance_voltage, dc_sweep as dc_sweep

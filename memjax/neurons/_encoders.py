@@ -11,6 +11,7 @@ generated on first use and memoised in this module, keyed by a hash of the devic
 import hashlib
 import importlib.resources
 
+import diffrax as dfx
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -65,7 +66,10 @@ def _encoder_cycles(dev, volts, capacitance, resistance, rtol, atol):
         s_r = mc.simulate(circ, 0.0, 1.5 * t1, **kw)
         y_r = jax.tree_util.tree_map(lambda a: a[-1], s_r.ys)
         s2 = mc.simulate(circ, 1.5 * t1, 1.5 * t1 + 0.2, y0=y_r, event_fn=fn, event_direction=True, **kw)
-        return s2.ts[-1] - t1, s2.ys.energy.sources[-1, 0] - s1.ys.energy.sources[-1, 0]
+        # no switching, no reset or a failed solve: NaN, never the end time of a search
+        fired = (s1.result == dfx.RESULTS.event_occurred) & (s2.result == dfx.RESULTS.event_occurred)
+        bad = jnp.where(fired & (fn(0.0, y_r) < 0), 0.0, jnp.nan)
+        return s2.ts[-1] - t1 + bad, s2.ys.energy.sources[-1, 0] - s1.ys.energy.sources[-1, 0] + bad
 
     return jax.vmap(cycle)(volts)
 

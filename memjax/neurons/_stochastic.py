@@ -274,6 +274,7 @@ def simulate(
     record_spikes: bool = True,
     trace: bool = False,
     state0: NeuronState | None = None,
+    throw: bool = True,
 ) -> NeuronRecord:
     """Simulate one neuron over the sampled input `v_in` (V), one entry per step of `dt` (s),
     with `jax.lax.scan`. Populations: `jax.vmap` over keys (see `simulate_population`).
@@ -289,6 +290,11 @@ def simulate(
     - `record_spikes`: record per-spike bias times and peaks (off for big populations).
     - `trace`: also return the capacitor voltage at every step.
     - `state0`: initial state (default `neuron.init_state()`).
+    - `throw`: raise (at run time, under `jit`/`vmap` too) if more than `max_spikes` spikes
+        occur: the later spikes would reuse the last drawn threshold, so their statistics are
+        wrong. With `throw=False` the record's `overflow` flag says so; check it.
+
+    At most one spike occurs per step, so `max_spikes = len(v_in)` can never overflow.
     """
     v_in, bins = _check_args(v_in, dt, bins, n_bins, max_spikes)
     dtype = v_in.dtype
@@ -320,6 +326,14 @@ def simulate(
 
     init = (s0, jnp.zeros((n_bins,), jnp.int32), nan, nan)
     (final, counts, btimes, peaks), tr = jax.lax.scan(body, init, (v_in, jnp.asarray(bins), steps))
+    if throw:
+        counts = eqx.error_if(
+            counts,
+            final.n_spikes > max_spikes,
+            f"`PerovskiteNeuron` simulate: more than `max_spikes` = {max_spikes} spikes; later spikes would reuse the "
+            "last switching threshold (wrong statistics). Raise `max_spikes` (len(v_in) can never overflow) or pass "
+            "`throw=False` and check `record.overflow`.",
+        )
     return NeuronRecord(
         counts=counts,
         bias_times=btimes,
@@ -440,12 +454,17 @@ def _population_fused(neuron: PerovskiteNeuron, v_in, dt, keys, *, bins=None, n_
     )
 
 
-def condition(neuron: PerovskiteNeuron, v_in, dt, *, key: PRNGKey, state0=None, noise_std=None) -> NeuronState:
+def condition(
+    neuron: PerovskiteNeuron, v_in, dt, *, max_spikes: int = 64, state0=None, noise_std=None, key: PRNGKey
+) -> NeuronState:
     """The state of a neuron after it has been driven by `v_in` (V, sampled at `dt` s), with
     the spike bookkeeping (`hazard`, `bias_time`, `n_spikes`, `v_peak`) cleared and the bridge
     open: the starting point of a measurement on a conditioned (periodic steady state) device.
-    Vmap over keys (and `state0`) for a population."""
-    f = simulate(neuron, v_in, dt, key=key, record_spikes=False, state0=state0, noise_std=noise_std).final
+    Vmap over keys (and `state0`) for a population. More than `max_spikes` spikes during the
+    conditioning raise (see `simulate`)."""
+    f = simulate(
+        neuron, v_in, dt, key=key, max_spikes=max_spikes, record_spikes=False, state0=state0, noise_std=noise_std
+    ).final
     z = jnp.zeros_like(f.v_c)
     return eqx.tree_at(
         lambda s: (s.hazard, s.bias_time, s.n_spikes, s.v_peak, s.bridged),
