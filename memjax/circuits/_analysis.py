@@ -1,6 +1,7 @@
 import diffrax as dfx
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 import jax.tree_util as jtu
 from jaxtyping import Array
 
