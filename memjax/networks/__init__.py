@@ -13,7 +13,7 @@ instances of them.
 - Reservoir computing with volatile memristors (C. Du et al. 2017; `MemristorReservoir`).
 """
 
-from . import diehl_cook as diehl_cook  # TEMP
+from . import diehl_cook as diehl_cook, zno_snn as zno_snn
 from ._diehl_cook import DiehlCook as DiehlCook, DiehlCookState as DiehlCookState
 from ._feedforward import FeedForward as FeedForward, FeedForwardOutput as FeedForwardOutput
 from ._reservoir import (

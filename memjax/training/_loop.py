@@ -128,6 +128,22 @@ def make_step(loss: Callable, optimizer: optax.GradientTransformation, *, traina
     return call
 
 
+def _weak_like(ref, new):
+    """`new` with `ref`'s weak type: a leaf made from a Python float (`jnp.asarray(0.2)`) is
+    weakly typed and compiles differently from the strong array a checkpoint restores, so a
+    resumed run would round differently from an uninterrupted one."""
+    if (
+        isinstance(ref, jax.Array)
+        and ref.weak_type
+        and ref.ndim == 0
+        and not jnp.issubdtype(ref.dtype, jax.dtypes.prng_key)
+    ):
+        out = jnp.asarray(np.asarray(new).item())
+        if out.dtype == ref.dtype and out.weak_type:
+            return out
+    return new
+
+
 def _epoch_batches(data, key):
     return data(key) if callable(data) else data
 
@@ -189,7 +205,8 @@ def fit(
     if ckpt is not None:
         restored = ckpt.restore((model, opt_state))
         if restored is not None:
-            start, (model, opt_state), meta = restored
+            start, restored_tree, meta = restored
+            model, opt_state = jax.tree.map(_weak_like, (model, opt_state), restored_tree)
             history = list(meta.get("history", []))
     step_key = jr.split(key)[1]
     end = epochs if stop_after is None else min(epochs, stop_after)
