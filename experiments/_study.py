@@ -222,7 +222,7 @@ def summary_markdown(title: str, metrics: dict, extra: list[str] = ()) -> str:
         ["part", "figure", "memjax", "target", "kind", "ok", "note"],
         (
             [
-                where,
+                where or "-",
                 r["name"],
                 _fmt(r["measured"]),
                 target_text(r["op"], r["target"], r["tolerance"]),

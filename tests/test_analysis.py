@@ -12,6 +12,7 @@ import memjax.circuits as mc
 import memjax.devices as md
 import memjax.neurons as mn
 import memjax.plasticity as mp
+from memjax._constants import BOLTZMANN_EV
 
 
 def test_old_names_are_the_moved_functions():
@@ -123,7 +124,7 @@ def test_homogeneous_state_matches_the_mean_hazard(getkey):
     ionic = jr.uniform(getkey(), (50,), minval=0.1, maxval=0.4)
     pool = md.PerovskiteState(ionic=ionic, bridged=jnp.zeros(50))
     s = ma.homogeneous_state(dev, pool)
-    a = dev.e_ionic / (8.617333262e-5 * dev.temperature)
+    a = dev.e_ionic / (BOLTZMANN_EV * dev.temperature)
     np.testing.assert_allclose(jnp.exp(a * s.ionic), jnp.mean(jnp.exp(a * ionic)), rtol=1e-10)
     same = md.PerovskiteState(ionic=jnp.full(4, 0.3), bridged=jnp.zeros(4))
     np.testing.assert_allclose(ma.homogeneous_state(dev, same).ionic, 0.3, rtol=1e-12)

@@ -219,7 +219,12 @@ def plot_fig4(metrics, out):
     for name, d in acc.items():
         ns = sorted(d)
         a1.plot(ns, [d[n] for n in ns], "o-" if name == "no_variability" else "s--", label=name)
-    a1.plot(sorted(TARGETS), [100 * TARGETS[n] for n in sorted(TARGETS)], "k:", label="target")
+    a1.plot(
+        sorted(TARGETS),
+        [100 * TARGETS[n] for n in sorted(TARGETS)],
+        "k:",
+        label="acceptance (this project, not the paper)",
+    )
     a1.set_xlabel("excitatory neurons N")
     a1.set_ylabel("test accuracy (%)")
     a1.set_title("accuracy vs N (latest evaluation)")
