@@ -191,3 +191,18 @@ def test_overlap_stdp_sign_and_decay():
     assert w[2] > w[3] > 0 > w[0] > w[1]
     with pytest.raises(ValueError, match="dts"):
         mp.overlap_stdp_window(cell, pre, post, jnp.array([6e-3]), s0)
+
+
+def test_triplet_protocol_validation_and_voltage():
+    dev = md.wox_chang2011()
+    sh = mp.wox_triplet_spike()
+    with pytest.raises(ValueError, match="kind"):
+        mp.triplet_stdp(dev, sh, jnp.array([5e-3]), jnp.array([5e-3]), dev.init_state(), kind="pre-pre-post")
+    with pytest.raises(ValueError, match="dt1"):
+        mp.triplet_stdp(dev, sh, jnp.array([-5e-3]), jnp.array([5e-3]), dev.init_state())
+    with pytest.raises(ValueError, match="rates"):
+        mp.triplet_bcm(dev, sh, np.array([0.0, 10.0]), dev.init_state())
+    # superposition: pre at 0 and post at 3 ms is the pre spike minus the shifted post spike
+    t = jnp.linspace(-1e-3, 15e-3, 321)
+    v = mp.spike_train_voltage(sh, t, jnp.array([0.0]), jnp.array([3e-3]))
+    np.testing.assert_allclose(v, sh(t) - sh(t - 3e-3), rtol=0, atol=1e-15)

@@ -131,6 +131,11 @@ class InterfaceMemristor(AbstractDevice):
         heat = self.power(state, v) - (state.temperature - self.t_ambient) / self.r_th
         return InterfaceState(x=hop * window - relax, temperature=heat / self.c_th)
 
+    def switch_coordinate(self, state: InterfaceState) -> Float[Array, ""]:
+        """`x - 1/2`: crosses zero from below when the barrier layer is half reduced (the
+        PCMO neuron fires), dimensionless."""
+        return state.x - 0.5
+
     def thermal_time(self) -> Float[Array, ""]:
         """Thermal time constant R_th C_th (s)."""
         return self.r_th * self.c_th

@@ -449,18 +449,6 @@ def vo2_yi2018(**overrides) -> MottMemristor:
     ~350 kOhm low-bias resistance, and the firing patterns of the neuron circuits built from
     it (`memjax.neurons.adaptive_mott_neuron`, `pickett_neuristor`).
     """
-    params = dict(
-        g0=0.031,
-        e_act=0.25,
-        thickness=50e-9,
-        permittivity=100.0,
-        g_metal=2e-3,
-        t_imt=340.0,
-        imt_width=2.0,
-        tau_imt=1e-9,
-        r_th=1e6,
-        c_th=1e-15,
-        t_ambient=300.0,
-    )
+    params = dict(g0=0.031, e_act=0.25, thickness=50e-9, permittivity=100.0, g_metal=2e-3, t_imt=340.0, imt_width=2.0)
     params.update(overrides)
-    return MottMemristor(**params)
+    return nbo2_kumar2020(**params)  # tau_imt, r_th, c_th, t_ambient: the NbO2 values (same physics)
