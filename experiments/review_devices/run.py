@@ -217,7 +217,7 @@ def exp_triplet(args):
             row(
                 f"rho_theta at G0 = {1e6 * g0[-1]:.2f} uS (Hz)",
                 thr[-1],
-                thr[-1],
+                None,
                 0,
                 "predicted",
                 ok=np.isfinite(thr[-1]),
@@ -236,7 +236,7 @@ def exp_triplet(args):
             row(
                 f"post-pre-post excess over pairs, {1e3 * dt:.0f}/{1e3 * dt:.0f} ms",
                 excess_ppp[k],
-                0.0,
+                None,
                 0.0,
                 "predicted",
                 ok=excess_ppp[k] > 0,
@@ -248,7 +248,7 @@ def exp_triplet(args):
                 excess_prp[k],
                 0.0,
                 0.05,
-                "predicted",
+                "predicted (pair additivity, as in hippocampus)",
             )
         )
     return _result(rows)
