@@ -36,5 +36,10 @@ from ._elements import (
     Resistor as Resistor,
     VoltageSource as VoltageSource,
 )
+from ._noise import (
+    ShotNoise as ShotNoise,
+    noise_currents as noise_currents,
+    simulate_sde as simulate_sde,
+)
 from ._simulate import default_solver as default_solver, simulate as simulate
 from ._sweep import compliance_voltage as compliance_voltage, dc_sweep as dc_sweep
