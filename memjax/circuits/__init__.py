@@ -38,6 +38,11 @@ from ._elements import (
     VoltageSource as VoltageSource,
 )
 from ._ensemble import EnsembleSolution as EnsembleSolution, simulate_ensemble as simulate_ensemble
+from ._noise import (
+    ShotNoise as ShotNoise,
+    noise_currents as noise_currents,
+    simulate_sde as simulate_sde,
+)
 from ._simulate import (
     StageIncrementTerm as StageIncrementTerm,
     default_solver as default_solver,

@@ -75,6 +75,12 @@ class AbstractDevice(eqx.Module):
         """
         raise NotImplementedError(f"{type(self).__name__} does not define `switch_coordinate(state)`.")
 
+    def current_noise(self, state, v: Voltage) -> Scalar:
+        """One-sided power spectral density (A$^2$/Hz) of the device's white current noise at
+        `state` and `v`, used by `memjax.circuits.simulate_sde`. Default 0: noise-free; wrap a
+        device in `memjax.circuits.ShotNoise` for shot noise $2q|I|$."""
+        return jnp.zeros_like(jnp.asarray(v, dtype=float))
+
     def power(self, state, v: Voltage) -> Scalar:
         """Electrical power dissipated in the device (W)."""
         return self.current(state, v) * v

@@ -184,18 +184,23 @@ def fit(
     def residual_vector(dev, adjoint=None):
         return jnp.concatenate([m.residuals(dev, adjoint=adjoint) for m in data])
 
-    fn = _jacobian_once(lambda u: residual_vector(build(u), _FORWARD))
-
     loss_fn = jax.jit(lambda u: 0.5 * jnp.sum(residual_vector(build(u)) ** 2))
     loss0 = float(loss_fn(u0))
     if method == "adam":
         u, losses, steps, converged = _adam(loss_fn, u0, loss0, max_steps, learning_rate)
         message = "max_steps Adam steps taken"
     else:
+        # Marquardt's column scaling, once: the coordinates w = d u have unit Jacobian columns
+        # at the start, so the initial damping (1) is commensurate with J^T J for any data.
+        j0 = jax.jit(jax.jacfwd(lambda u: residual_vector(build(u), _FORWARD)))(u0)
+        d = jnp.linalg.norm(jnp.where(jnp.isfinite(j0), j0, 0.0), axis=0)
+        d = jnp.where(d > 0, d, 1.0)
+        fn = _jacobian_once(lambda w: residual_vector(build(w / d), _FORWARD))
         solver = (optx.LevenbergMarquardt if method == "levenberg_marquardt" else optx.GaussNewton)(
             rtol=rtol, atol=atol
         )
-        sol = optx.least_squares(fn, solver, u0, max_steps=max_steps, throw=False)
+        sol = optx.least_squares(fn, solver, u0 * d, max_steps=max_steps, throw=False)
+        sol = eqx.tree_at(lambda s: s.value, sol, sol.value / d)
         u, steps = sol.value, int(sol.stats["num_steps"])
         converged = bool(sol.result == optx.RESULTS.successful)
         message = optx.RESULTS[sol.result] if not converged else "successful"
@@ -251,15 +256,24 @@ def _jacobian_once(f):
 
     @jax.custom_jvp
     def g(u):
-        return f(u)
+        return _penalise(f(u))
 
     @g.defjvp
     def _(primals, tangents):
         (u,), (t,) = primals, tangents
         jac, y = jax.jacfwd(lambda x: (f(x), f(x)), has_aux=True)(u)
-        return y, jac @ t
+        ok = jnp.isfinite(y)
+        jac = jnp.where(ok[:, None] & jnp.isfinite(jac), jac, 0.0)
+        return _penalise(y), jac @ t
 
     return lambda u, args: g(u)
+
+
+def _penalise(r):
+    """Inside the optimiser only: a failed solve (NaN residual) counts as a residual of 1e6, so a
+    step into a region where the solves fail is rejected instead of poisoning the linear solve.
+    The returned residuals and the report use the true (NaN) values."""
+    return jnp.where(jnp.isfinite(r), r, 1e6)
 
 
 def _relative_jacobian(device, names, values, residual_vector) -> Float[Array, "n p"]:

@@ -298,8 +298,8 @@ class SwitchingTimes(AbstractMeasurement):
                 y = jtu.tree_map(lambda a, s: a * s, z, scale)
                 return jtu.tree_map(lambda a, s: a / s, device.rate(t, y, v), scale)
 
-            def cond(t, z, args, **kw):
-                return jnp.log(device.current(jtu.tree_map(lambda a, s: a * s, z, scale), v) / self.i_switch)
+            def cond(t, y, args, **kw):
+                return jnp.log(device.current(jtu.tree_map(lambda a, s: a * s, y, scale), v) / self.i_switch)
 
             sol = dfx.diffeqsolve(
                 dfx.ODETerm(vf),
