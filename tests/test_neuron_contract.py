@@ -18,24 +18,18 @@ from memjax.networks import _diehl_cook as dc
 def _dc_neurons(cfg, c, learn):
     """The excitatory and inhibitory layers of `cfg` as AdaptiveLIF in SI units."""
     ms, mv = 1e-3, 1e-3
-    exc = mneu.AdaptiveLIF(
-        v_rest=cfg.v_rest_e * mv,
-        v_reset=cfg.v_reset_e * mv,
-        v_thresh=cfg.v_thresh_e * mv,
-        tau=cfg.tc_e * ms,
-        refractory=cfg.refrac_e * ms,
-        capacitance=c,
-        theta_plus=cfg.theta_plus * mv if learn else 0.0,
-        tau_theta=cfg.tc_theta_decay * ms if learn else float("inf"),
-    )
-    inh = mneu.AdaptiveLIF(
-        v_rest=cfg.v_rest_i * mv,
-        v_reset=cfg.v_reset_i * mv,
-        v_thresh=cfg.v_thresh_i * mv,
-        tau=cfg.tc_i * ms,
-        refractory=cfg.refrac_i * ms,
-        capacitance=c,
-    )
+    tc = {"e": cfg.tc_e, "i": cfg.tc_i}
+
+    def layer(x, theta_plus=0.0, tau_theta=float("inf")):
+        get = lambda name: getattr(cfg, f"{name}_{x}")
+        return mneu.AdaptiveLIF(
+            v_rest=get("v_rest") * mv, v_reset=get("v_reset") * mv, v_thresh=get("v_thresh") * mv,
+            tau=tc[x] * ms, refractory=get("refrac") * ms, capacitance=c,
+            theta_plus=theta_plus, tau_theta=tau_theta,
+        )  # fmt: skip
+
+    exc = layer("e", cfg.theta_plus * mv, cfg.tc_theta_decay * ms) if learn else layer("e")
+    inh = layer("i")
     return exc, inh
 
 
