@@ -106,7 +106,7 @@ def exp_pcmo(args):
     k = int(np.argmax(ratio))
     return _result(
         [
-            row("pulses to fire", k + 2, 12, 0, "calibrated (thickness, r_th)"),
+            row("pulses to fire (chosen target)", k + 2, 12, 0, "calibrated (thickness, r_th)"),
             row(
                 "largest step before firing (x, < 1.5: gradual)",
                 ratio[: k - 1].max(),
