@@ -182,7 +182,7 @@ ZNO_PARAMS = ["g_matrix", "v_nonlinear", "hop_length", "g_filament"]
 @pytest.mark.slow
 def test_zno_fine_sweep_recovers_parameters(getkey):
     true = md.zno_wang2022()
-    v = jnp.concatenate([jnp.linspace(0.01, 0.3, 30), jnp.linspace(0.29, 0.0, 30)])
+    v = jnp.concatenate([jnp.linspace(0.01, 0.3, 30), jnp.linspace(0.29, 0.01, 29)])
     i = mc.dc_sweep(true, v, 1e-3)[0]
     noisy = i * jnp.exp(0.02 * jr.normal(getkey(), i.shape))
     result = mf.fit(_zno_start(true), mf.IVSweep(v, noisy, 1e-3, sigma=0.02), ZNO_PARAMS, warn=False)
@@ -238,3 +238,27 @@ def test_hbn_switching_times(getkey):
         both = mf.fit(_start(true, drift_velocity=3e4, e_act=0.92), meas, ["drift_velocity", "e_act", "hop_length"])
     assert abs(both.report.correlation[0, 1]) > 0.99
     _check_recovery(both, true)
+
+
+@pytest.mark.slow
+def test_wox_pulse_response_recovers_drift_and_relaxation(getkey):
+    # Three 1.5 V, 1 ms write pulses 5 ms apart, read at 0.6 V between them: the read current
+    # rises with each pulse (drift_rate) and decays between them (tau).
+    true = md.wox_du2017()
+    edges = [0.0]
+    values = [0.6]
+    for k in range(3):
+        t0 = 1e-3 + 5e-3 * k
+        edges += [t0, t0 + 1e-6, t0 + 1e-3, t0 + 1e-3 + 1e-6]
+        values += [0.6, 1.5, 1.5, 0.6]
+    edges.append(20e-3)
+    values.append(0.6)
+    ts = np.linspace(0.5e-3, 19.5e-3, 20)
+    probe = mf.PulseResponse(edges, values, ts, np.ones(20))
+    i_true, ok = probe.predict(true)
+    assert bool(jnp.all(ok))
+    noisy = np.asarray(i_true) * np.exp(0.01 * np.asarray(jr.normal(getkey(), (20,))))
+    meas = mf.PulseResponse(edges, values, ts, noisy, sigma=0.01)
+    result = mf.fit(_start(true, drift_rate=0.3, tau=30e-3), meas, ["drift_rate", "tau"])
+    assert result.solves_ok and result.report.identifiable
+    _check_recovery(result, true)

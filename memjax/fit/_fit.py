@@ -261,7 +261,7 @@ def _jacobian_once(f):
     @g.defjvp
     def _(primals, tangents):
         (u,), (t,) = primals, tangents
-        jac, y = jax.jacfwd(lambda x: (f(x), f(x)), has_aux=True)(u)
+        jac, y = jax.jacfwd(lambda x: (lambda r: (r, r))(f(x)), has_aux=True)(u)  # one solve per JVP
         ok = jnp.isfinite(y)
         jac = jnp.where(ok[:, None] & jnp.isfinite(jac), jac, 0.0)
         return _penalise(y), jac @ t
