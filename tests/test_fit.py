@@ -213,8 +213,9 @@ def test_zno_compliance_and_coarse_steps_flagged(getkey):
             _start(true, g_matrix=5e-9, v_nonlinear=0.3, hop_length=8.0e-9, g_filament=1 / 100), meas, params
         )
     assert "g_filament" in result.report.unidentifiable
-    assert np.isinf(result.report.std[params.index("g_filament")])
+    assert result.report.rel_std[params.index("g_filament")] > 1.0  # std above 100 % of the value
     _check_recovery(result, true)
+    print(result.report)
 
 
 @pytest.mark.slow
