@@ -132,6 +132,17 @@ def fit(
     noisy or non-smooth losses, where a Jacobian model of the residuals misleads). The returned
     parameters are the lowest-loss ones seen.
 
+    The Gauss-Newton solvers work in coordinates scaled once so that the Jacobian's columns
+    have unit norm at the start (Marquardt's scaling). A failed device solve (NaN residual)
+    counts as a large residual inside the optimiser, so such steps are rejected; the returned
+    residuals keep the NaN and `solves_ok` says so.
+
+    !!! warning
+        A NaN *tangent* inside a device's implicit solve (forward mode through an abrupt
+        switching event, seen on a fine ZnO sweep across its threshold) makes the Newton linear
+        solve of diffrax raise; use `method="adam"` (reverse mode) or fewer points across the
+        event there.
+
     At the optimum the Jacobian with respect to relative parameter changes gives the
     `IdentifiabilityReport` (std, correlations, condition number). If it finds parameters the
     data do not constrain (relative std above `rel_std_max`), `fit` emits an
@@ -261,7 +272,7 @@ def _jacobian_once(f):
     @g.defjvp
     def _(primals, tangents):
         (u,), (t,) = primals, tangents
-        jac, y = jax.jacfwd(lambda x: (f(x), f(x)), has_aux=True)(u)
+        jac, y = jax.jacfwd(lambda x: (lambda r: (r, r))(f(x)), has_aux=True)(u)  # one solve per JVP
         ok = jnp.isfinite(y)
         jac = jnp.where(ok[:, None] & jnp.isfinite(jac), jac, 0.0)
         return _penalise(y), jac @ t

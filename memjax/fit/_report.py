@@ -20,7 +20,7 @@ class IdentifiabilityReport:
     changes $\delta_j$ ($\theta_j = \hat\theta_j(1 + \delta_j)$), the covariance of $\delta$ is
     $s^2 (J^\top J)^{-1}$, taken through the SVD of $J$ so that directions the data do not see
     (singular values below `1e-10` of the largest) give an infinite std rather than a finite
-    guess. $s^2$ is the reduced $\chi^2$, $\sum r_k^2 / (n - p)$, unless the measurement errors
+    guess, for every parameter with more than 1e-4 of its (squared) weight in such a direction. $s^2$ is the reduced $\chi^2$, $\sum r_k^2 / (n - p)$, unless the measurement errors
     are taken as absolute (`absolute_sigma=True`, $s^2 = 1$). The condition number is that of
     $J$ with its columns scaled to unit norm (scale-free; $\gtrsim 10^3$ signals near-collinear
     parameters).
@@ -57,7 +57,8 @@ class IdentifiabilityReport:
                 # directions with inf variance contribute only where the parameter takes part
                 v = vt.T
                 cov = np.einsum("ik,k,jk->ij", v, np.where(tiny, 0.0, inv), v)
-                unseen = np.any(tiny[None, :] & (np.abs(v) > 1e-8), axis=1)
+                # a parameter with more than 1e-4 of its weight in the null space is unseen
+                unseen = np.sum(np.where(tiny[None, :], v**2, 0.0), axis=1) > 1e-4
                 cov[unseen, :] = np.inf
                 cov[:, unseen] = np.inf
             cov = s2 * cov
