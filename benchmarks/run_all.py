@@ -91,7 +91,7 @@ def write(out_dir, env, rows, notes, wall):
     if os.path.exists(notes_path) and not gpu:
         md += [open(notes_path).read()]
     for m in env.get("merged", []):
-        md += [f"Rerun on {m['date']} (load {m['load_average']}): {', '.join(m['rows'])}.", ""]
+        md += [f"Measured on {m['date']} (load averages {m['load_average']}): {', '.join(m['rows'])}.", ""]
     md += ["## Row notes", ""] + [f"- `{r['name']}`: {r['note']}" for r in rows if r.get("note")]
     md += [""] + notes
     with open(os.path.join(out_dir, f"RESULTS{suffix}.md"), "w") as f:
