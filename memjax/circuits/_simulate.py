@@ -1,3 +1,4 @@
+import math
 from collections.abc import Callable
 
 import diffrax as dfx
@@ -8,7 +9,7 @@ import jax.tree_util as jtu
 import optimistix as optx
 from jaxtyping import Array, PyTree
 
-from .._checks import check_rate_structure, check_state_like, require_float64, runtime_checks
+from .._checks import check_rate_structure, check_state_like, check_unbatched, require_float64, runtime_checks
 from .._numerics import check_finite
 from ._circuit import Circuit, CircuitState
 
@@ -169,7 +170,15 @@ def _prepare(circuit: Circuit, y0, t0, t1, function: str) -> CircuitState:
     """Entry checks shared by the circuit solves; returns the checked initial state."""
     if not isinstance(circuit, Circuit):
         raise TypeError(f"`circuit` must be a `Circuit`; got {type(circuit).__name__}.")
-    ref = circuit.init_state()
+    for d in circuit.devices:
+        check_unbatched(d.device, "circuit.devices[...].device")
+    try:
+        ref = circuit.init_state()
+    except (ValueError, TypeError) as e:
+        raise ValueError(
+            f"`circuit` could not build its state ({e}); a batched element (capacitance, resistance, drive) needs "
+            "`jax.vmap` (or `eqx.filter_vmap`) over the solve, one circuit per call."
+        ) from e
     require_float64(function, (ref, y0))
     for d, s in zip(circuit.devices, ref.devices or ()):
         check_rate_structure(d.device, s, jnp.zeros((), ref.v.dtype))
@@ -181,7 +190,7 @@ def _prepare(circuit: Circuit, y0, t0, t1, function: str) -> CircuitState:
     except (TypeError, jax.errors.ConcretizationTypeError):
         a = b = None
     if a is not None:
-        if not (jnp.isfinite(a) and jnp.isfinite(b)):
+        if not (math.isfinite(a) and math.isfinite(b)):
             raise ValueError(f"`t0` and `t1` must be finite times (s); got t0 = {a}, t1 = {b}.")
         if not b > a:
             raise ValueError(f"`t1` must be later than `t0` (s): got t0 = {a}, t1 = {b}; memjax integrates forward.")
