@@ -229,11 +229,15 @@ def runtime_checks(tree, x):
 # --- precision and structure ------------------------------------------------------------------
 
 
-def require_float64(function: str, tree) -> None:
-    """Raise if a floating leaf of `tree` is not float64: the stiff solves of memjax need it.
+def require_float64(function: str, tree, devices=None) -> None:
+    """Raise if a floating leaf of `tree` is not float64 and the solve needs it: always if
+    `devices` is `None`, else if one of `devices` has `requires_float64` (e.g. the diffusive
+    ZnO memristor; the Mott devices solve in float32).
 
     **Raises:** `ValueError` naming `function`, the dtype found and how to enable float64.
     """
+    if devices is not None and not any(getattr(type(d), "requires_float64", False) for d in devices):
+        return
     dtypes = {
         jnp.result_type(leaf) for leaf in jtu.tree_leaves(tree) if jnp.issubdtype(jnp.result_type(leaf), jnp.floating)
     }

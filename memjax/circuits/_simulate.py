@@ -179,7 +179,7 @@ def _prepare(circuit: Circuit, y0, t0, t1, function: str) -> CircuitState:
             f"`circuit` could not build its state ({e}); a batched element (capacitance, resistance, drive) needs "
             "`jax.vmap` (or `eqx.filter_vmap`) over the solve, one circuit per call."
         ) from e
-    require_float64(function, (ref, y0))
+    require_float64(function, (ref, y0), [d.device for d in circuit.devices])
     for d, s in zip(circuit.devices, ref.devices or ()):
         check_rate_structure(d.device, s, jnp.zeros((), ref.v.dtype))
     for name, t in (("t0", t0), ("t1", t1)):

@@ -1,4 +1,5 @@
 import abc
+from typing import ClassVar
 
 import equinox as eqx
 import jax
@@ -33,8 +34,12 @@ class AbstractDevice(eqx.Module):
     Arrays of devices come from `jax.vmap`/`eqx.filter_vmap` over a batched device.
 
     Subclasses implement `init_state`, `current`, `rate` and `state_scale`; they may override
-    `voltage` (the inverse of `current` in `V`) with a closed form.
+    `voltage` (the inverse of `current` in `V`) with a closed form. A subclass whose adaptive
+    solves do not work in float32 sets the class variable `requires_float64 = True`; the
+    solvers then refuse float32 with the message of `memjax._checks.require_float64`.
     """
+
+    requires_float64: ClassVar[bool] = False
 
     @abc.abstractmethod
     def init_state(self) -> PyTree[Float[Array, ""]]:

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
@@ -100,6 +102,10 @@ class DiffusiveMemristor(AbstractDevice):
     - L. Wang et al., "Leaky integrate-and-fire and oscillation neurons based on ZnO diffusive
       memristors for spiking neural networks".
     """
+
+    # float32 never progresses (max_steps at t ~ 0, 99.9 % rejected steps): the gap's
+    # exponential conductance and Arrhenius rates resolve only in float64
+    requires_float64: ClassVar[bool] = True
 
     thickness: Float[Array, ""] = _arr()  # m, maximal gap L (dissolved filament)
     gap_min: Float[Array, ""] = _arr()  # m, gap of the fully formed filament

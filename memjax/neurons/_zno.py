@@ -798,8 +798,9 @@ def regenerate_encoder_table(voltages=_TABLE_VOLTAGES, e_drifts=_TABLE_E_DRIFT, 
     **Returns:** a dict like `ENCODER_TABLE` (print it with `format_encoder_table`)."""
     import numpy as np
 
-    if not jax.config.jax_enable_x64:
-        raise ValueError("`regenerate_encoder_table` needs float64: set jax_enable_x64 = True.")
+    from .._checks import require_float64
+
+    require_float64("regenerate_encoder_table", jnp.zeros(()))  # the one float64 message
     rows = {"period": [], "dlogperiod_de": [], "energy": [], "dlogenergy_de": []}
     for e in e_drifts:
         (p0, e0), (pp, ep), (pm, em) = (
