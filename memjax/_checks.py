@@ -97,15 +97,19 @@ def check_range(
             high, open_high = bound, False
         if unit == "V" and (low is None or low < -bound):
             low, open_low = -bound, False
-    lo = "-inf" if low is None else _fmt(low)
-    hi = "inf" if high is None else _fmt(high)
+    arr = _concrete(value)
+    collector = _COLLECTOR.get()
+    if arr is None and collector is None:
+        return  # traced outside a solve: the solve's `runtime_checks` will check it
+    try:
+        lo = "-inf" if low is None else _fmt(low)
+        hi = "inf" if high is None else _fmt(high)
+    except TypeError:  # a traced bound
+        lo = hi = "traced bound"
     allowed = f"{'(' if open_low else '['}{lo}, {hi}{')' if open_high else ']'} {unit}".strip()
     message = f"`{name}` must be finite and in {allowed}" + (f" ({hint})" if hint else "")
-    arr = _concrete(value)
     if arr is None:
-        collector = _COLLECTOR.get()
-        if collector is not None:
-            collector.append((jnp.asarray(value), low, high, open_low, open_high, message))
+        collector.append((jnp.asarray(value), low, high, open_low, open_high, message))
         return
     bad = ~np.isfinite(arr)
     if low is not None:
