@@ -286,13 +286,20 @@ def check_rate_structure(device, state, v) -> None:
             f"(`init_state`) has structure {jtu.tree_structure(state)}: `rate` must return d(state)/dt with the "
             "same structure, e.g. the same state class."
         )
-    for a, b in zip(jtu.tree_leaves(out), jtu.tree_leaves(state)):
+    bad = shape_mismatch(out, state)
+    if bad is not None:
+        raise ValueError(
+            f"`{type(device).__name__}.rate` returned a leaf of shape {bad[0]} for a state leaf of shape {bad[1]}: a "
+            "batched device or parameter needs `jax.vmap` (or `eqx.filter_vmap`) over the solve, one device per call."
+        )
+
+
+def shape_mismatch(tree, reference):
+    """The first pair `(shape in tree, shape in reference)` of leaves whose shapes differ, or `None`."""
+    for a, b in zip(jtu.tree_leaves(tree), jtu.tree_leaves(reference)):
         if jnp.shape(a) != jnp.shape(b):
-            raise ValueError(
-                f"`{type(device).__name__}.rate` returned a leaf of shape {jnp.shape(a)} for a state leaf of shape "
-                f"{jnp.shape(b)}: a batched device or parameter needs `jax.vmap` (or `eqx.filter_vmap`) over the "
-                "solve, one device per call."
-            )
+            return jnp.shape(a), jnp.shape(b)
+    return None
 
 
 def check_unbatched(device, name: str = "device") -> None:

@@ -9,7 +9,14 @@ import jax.tree_util as jtu
 import optimistix as optx
 from jaxtyping import Array, PyTree
 
-from .._checks import check_rate_structure, check_state_like, check_unbatched, require_float64, runtime_checks
+from .._checks import (
+    check_rate_structure,
+    check_state_like,
+    check_unbatched,
+    require_float64,
+    runtime_checks,
+    shape_mismatch,
+)
 from .._numerics import check_finite
 from ._circuit import Circuit, CircuitState
 
@@ -197,13 +204,13 @@ def _prepare(circuit: Circuit, y0, t0, t1, function: str) -> CircuitState:
     y0 = ref if y0 is None else y0
     check_state_like(y0, ref, "y0")
     out = jax.eval_shape(lambda y: circuit(jnp.zeros((), ref.v.dtype), y), y0)
-    for got, want in zip(jtu.tree_leaves(out), jtu.tree_leaves(ref)):
-        if jnp.shape(got) != jnp.shape(want):
-            raise ValueError(
-                f"the circuit's vector field returned shape {jnp.shape(got)} for a state leaf of shape "
-                f"{jnp.shape(want)}: a batched element (device, capacitance, resistance or drive) needs `jax.vmap` "
-                "(or `eqx.filter_vmap`) over the solve; one circuit per call."
-            )
+    bad = shape_mismatch(out, ref)
+    if bad is not None:
+        raise ValueError(
+            f"the circuit's vector field returned shape {bad[0]} for a state leaf of shape {bad[1]}: a batched "
+            "element (device, capacitance, resistance or drive) needs `jax.vmap` (or `eqx.filter_vmap`) over the "
+            "solve; one circuit per call."
+        )
     v = check_finite(y0.v, "y0.v (initial node voltages)")
     v = eqx.error_if(v, ~(jnp.asarray(t1) > jnp.asarray(t0)), "`t1` must be later than `t0` (s) and both finite.")
     v = runtime_checks(circuit, v)

@@ -1,5 +1,4 @@
 import abc
-from typing import ClassVar
 
 import equinox as eqx
 import jax
@@ -39,7 +38,7 @@ class AbstractDevice(eqx.Module):
     solvers then refuse float32 with the message of `memjax._checks.require_float64`.
     """
 
-    requires_float64: ClassVar[bool] = False
+    requires_float64 = False  # a class attribute, not a field
 
     @abc.abstractmethod
     def init_state(self) -> PyTree[Float[Array, ""]]:

@@ -1,5 +1,3 @@
-from typing import ClassVar
-
 import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float
@@ -105,7 +103,7 @@ class DiffusiveMemristor(AbstractDevice):
 
     # float32 never progresses (max_steps at t ~ 0, 99.9 % rejected steps): the gap's
     # exponential conductance and Arrhenius rates resolve only in float64
-    requires_float64: ClassVar[bool] = True
+    requires_float64 = True  # a class attribute, not a field
 
     thickness: Float[Array, ""] = _arr()  # m, maximal gap L (dissolved filament)
     gap_min: Float[Array, ""] = _arr()  # m, gap of the fully formed filament
