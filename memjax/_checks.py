@@ -97,15 +97,19 @@ def check_range(
             high, open_high = bound, False
         if unit == "V" and (low is None or low < -bound):
             low, open_low = -bound, False
-    lo = "-inf" if low is None else _fmt(low)
-    hi = "inf" if high is None else _fmt(high)
+    arr = _concrete(value)
+    collector = _COLLECTOR.get()
+    if arr is None and collector is None:
+        return  # traced outside a solve: the solve's `runtime_checks` will check it
+    try:
+        lo = "-inf" if low is None else _fmt(low)
+        hi = "inf" if high is None else _fmt(high)
+    except TypeError:  # a traced bound
+        lo = hi = "traced bound"
     allowed = f"{'(' if open_low else '['}{lo}, {hi}{')' if open_high else ']'} {unit}".strip()
     message = f"`{name}` must be finite and in {allowed}" + (f" ({hint})" if hint else "")
-    arr = _concrete(value)
     if arr is None:
-        collector = _COLLECTOR.get()
-        if collector is not None:
-            collector.append((jnp.asarray(value), low, high, open_low, open_high, message))
+        collector.append((jnp.asarray(value), low, high, open_low, open_high, message))
         return
     bad = ~np.isfinite(arr)
     if low is not None:
@@ -229,11 +233,15 @@ def runtime_checks(tree, x):
 # --- precision and structure ------------------------------------------------------------------
 
 
-def require_float64(function: str, tree) -> None:
-    """Raise if a floating leaf of `tree` is not float64: the stiff solves of memjax need it.
+def require_float64(function: str, tree, devices=None) -> None:
+    """Raise if a floating leaf of `tree` is not float64 and the solve needs it: always if
+    `devices` is `None`, else if one of `devices` has `requires_float64` (e.g. the diffusive
+    ZnO memristor; the Mott devices solve in float32).
 
     **Raises:** `ValueError` naming `function`, the dtype found and how to enable float64.
     """
+    if devices is not None and not any(getattr(type(d), "requires_float64", False) for d in devices):
+        return
     dtypes = {
         jnp.result_type(leaf) for leaf in jtu.tree_leaves(tree) if jnp.issubdtype(jnp.result_type(leaf), jnp.floating)
     }
@@ -278,13 +286,20 @@ def check_rate_structure(device, state, v) -> None:
             f"(`init_state`) has structure {jtu.tree_structure(state)}: `rate` must return d(state)/dt with the "
             "same structure, e.g. the same state class."
         )
-    for a, b in zip(jtu.tree_leaves(out), jtu.tree_leaves(state)):
+    bad = shape_mismatch(out, state)
+    if bad is not None:
+        raise ValueError(
+            f"`{type(device).__name__}.rate` returned a leaf of shape {bad[0]} for a state leaf of shape {bad[1]}: a "
+            "batched device or parameter needs `jax.vmap` (or `eqx.filter_vmap`) over the solve, one device per call."
+        )
+
+
+def shape_mismatch(tree, reference):
+    """The first pair `(shape in tree, shape in reference)` of leaves whose shapes differ, or `None`."""
+    for a, b in zip(jtu.tree_leaves(tree), jtu.tree_leaves(reference)):
         if jnp.shape(a) != jnp.shape(b):
-            raise ValueError(
-                f"`{type(device).__name__}.rate` returned a leaf of shape {jnp.shape(a)} for a state leaf of shape "
-                f"{jnp.shape(b)}: a batched device or parameter needs `jax.vmap` (or `eqx.filter_vmap`) over the "
-                "solve, one device per call."
-            )
+            return jnp.shape(a), jnp.shape(b)
+    return None
 
 
 def check_unbatched(device, name: str = "device") -> None:

@@ -1,3 +1,4 @@
+import math
 from collections.abc import Callable
 
 import diffrax as dfx
@@ -8,7 +9,14 @@ import jax.tree_util as jtu
 import optimistix as optx
 from jaxtyping import Array, PyTree
 
-from .._checks import check_rate_structure, check_state_like, require_float64, runtime_checks
+from .._checks import (
+    check_rate_structure,
+    check_state_like,
+    check_unbatched,
+    require_float64,
+    runtime_checks,
+    shape_mismatch,
+)
 from .._numerics import check_finite
 from ._circuit import Circuit, CircuitState
 
@@ -169,8 +177,16 @@ def _prepare(circuit: Circuit, y0, t0, t1, function: str) -> CircuitState:
     """Entry checks shared by the circuit solves; returns the checked initial state."""
     if not isinstance(circuit, Circuit):
         raise TypeError(f"`circuit` must be a `Circuit`; got {type(circuit).__name__}.")
-    ref = circuit.init_state()
-    require_float64(function, (ref, y0))
+    for d in circuit.devices:
+        check_unbatched(d.device, "circuit.devices[...].device")
+    try:
+        ref = circuit.init_state()
+    except (ValueError, TypeError) as e:
+        raise ValueError(
+            f"`circuit` could not build its state ({e}); a batched element (capacitance, resistance, drive) needs "
+            "`jax.vmap` (or `eqx.filter_vmap`) over the solve, one circuit per call."
+        ) from e
+    require_float64(function, (ref, y0), [d.device for d in circuit.devices])
     for d, s in zip(circuit.devices, ref.devices or ()):
         check_rate_structure(d.device, s, jnp.zeros((), ref.v.dtype))
     for name, t in (("t0", t0), ("t1", t1)):
@@ -181,20 +197,20 @@ def _prepare(circuit: Circuit, y0, t0, t1, function: str) -> CircuitState:
     except (TypeError, jax.errors.ConcretizationTypeError):
         a = b = None
     if a is not None:
-        if not (jnp.isfinite(a) and jnp.isfinite(b)):
+        if not (math.isfinite(a) and math.isfinite(b)):
             raise ValueError(f"`t0` and `t1` must be finite times (s); got t0 = {a}, t1 = {b}.")
         if not b > a:
             raise ValueError(f"`t1` must be later than `t0` (s): got t0 = {a}, t1 = {b}; memjax integrates forward.")
     y0 = ref if y0 is None else y0
     check_state_like(y0, ref, "y0")
     out = jax.eval_shape(lambda y: circuit(jnp.zeros((), ref.v.dtype), y), y0)
-    for got, want in zip(jtu.tree_leaves(out), jtu.tree_leaves(ref)):
-        if jnp.shape(got) != jnp.shape(want):
-            raise ValueError(
-                f"the circuit's vector field returned shape {jnp.shape(got)} for a state leaf of shape "
-                f"{jnp.shape(want)}: a batched element (device, capacitance, resistance or drive) needs `jax.vmap` "
-                "(or `eqx.filter_vmap`) over the solve; one circuit per call."
-            )
+    bad = shape_mismatch(out, ref)
+    if bad is not None:
+        raise ValueError(
+            f"the circuit's vector field returned shape {bad[0]} for a state leaf of shape {bad[1]}: a batched "
+            "element (device, capacitance, resistance or drive) needs `jax.vmap` (or `eqx.filter_vmap`) over the "
+            "solve; one circuit per call."
+        )
     v = check_finite(y0.v, "y0.v (initial node voltages)")
     v = eqx.error_if(v, ~(jnp.asarray(t1) > jnp.asarray(t0)), "`t1` must be later than `t0` (s) and both finite.")
     v = runtime_checks(circuit, v)

@@ -107,7 +107,7 @@ def dc_sweep(
     ref = device.init_state()
     state0 = ref if state0 is None else state0
     check_state_like(state0, ref, "state0")
-    require_float64("dc_sweep", (ref, state0, voltages))
+    require_float64("dc_sweep", (ref, state0, voltages), [device])
     check_rate_structure(device, ref, voltages[0])
     voltages = runtime_checks(device, voltages)
     scale = device.state_scale()

@@ -36,8 +36,12 @@ class AbstractDevice(eqx.Module):
     Subclasses implement `init_state`, `current`, `rate` and `state_scale`; they may override
     `voltage` (the inverse of `current` in `V`) with a closed form, `conductance` with the
     device's own read model, and `switch_coordinate` (needed by spike detection: it has no
-    general default).
+    general default). A subclass whose adaptive
+    solves do not work in float32 sets the class variable `requires_float64 = True`; the
+    solvers then refuse float32 with the message of `memjax._checks.require_float64`.
     """
+
+    requires_float64 = False  # a class attribute, not a field
 
     @abc.abstractmethod
     def init_state(self) -> PyTree[Float[Array, ""]]:

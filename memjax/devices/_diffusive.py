@@ -103,6 +103,10 @@ class DiffusiveMemristor(AbstractThresholdSwitch):
       memristors for spiking neural networks".
     """
 
+    # float32 never progresses (max_steps at t ~ 0, 99.9 % rejected steps): the gap's
+    # exponential conductance and Arrhenius rates resolve only in float64
+    requires_float64 = True  # a class attribute, not a field
+
     thickness: Float[Array, ""] = _arr()  # m, maximal gap L (dissolved filament)
     gap_min: Float[Array, ""] = _arr()  # m, gap of the fully formed filament
     tunnel_length: Float[Array, ""] = _arr()  # m, decay length lambda of the gap conductance

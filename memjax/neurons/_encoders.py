@@ -102,8 +102,9 @@ def regenerate_encoder_table(
     `period`, `dlogperiod_de`, `energy`, `dlogenergy_de` as tuples of rows (one per parameter
     value; one row without one), and `capacitance`, `resistance`, `fd_step`, `param`.
     """
-    if not jax.config.jax_enable_x64:
-        raise ValueError("`regenerate_encoder_table` needs float64: set jax_enable_x64 = True.")
+    from .._checks import require_float64
+
+    require_float64("regenerate_encoder_table", jnp.zeros(()))  # the one float64 message
     dev = zno_wang2022() if device is None else device
     rows = {k: [] for k in _KEYS}
     values = tuple(e_drifts) if param is not None else (None,)
