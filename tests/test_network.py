@@ -163,6 +163,7 @@ def test_zno_bad_inputs():
             (np.zeros((4, 784)), np.zeros(4, int)),
             (np.zeros((4, 784)), np.zeros(4, int)),
             epochs=0,
+            batch_size=2,
             key=jr.key(0),
         )
     assert dataclasses.is_dataclass(zs.SNNConfig())
