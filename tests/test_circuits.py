@@ -58,13 +58,14 @@ def test_state_stays_in_window_and_oscillates():
     assert gap.min() >= float(dev.gap_min) * (1 - 1e-6)
     assert gap.max() <= float(dev.thickness) * (1 + 1e-5)  # solver tolerance (rtol 1e-6)
     assert np.asarray(sol.ys.temperature).min() >= 300.0 - 1e-6
-    n = int(mc.spike_count(gap, float((dev.thickness + dev.gap_min) / 2)))
+    on = np.asarray(dev.switch_coordinate(sol.ys))  # rises through 0 at each set
+    n = int(mc.spike_count(-on, 0.0))
     assert 4 <= n <= 6  # ~190 Hz for 30 ms
     residual = np.asarray(sol.ys.residual)
     assert residual.min() >= -1e-9 and residual.max() < 1.0
     # short-term memory (Fig. 3f of Wang et al.): residual Ag clusters left by a spike lower the
     # next threshold, so the first spike (from a rested device) takes longer than the later ones
-    st = mc.crossing_times(np.asarray(ts), gap, float((dev.thickness + dev.gap_min) / 2), "down")
+    st = mc.crossing_times(np.asarray(ts), on, 0.0, "up")
     assert st[0] > 1.05 * np.mean(np.diff(st))
 
 
@@ -107,11 +108,11 @@ def test_gradient_through_switching_matches_fd():
 def test_frequency_gradient_matches_fd():
     """d(oscillation frequency)/d(C, hop_length) through event-located spikes, rtol 1e-3."""
     dev = md.zno_wang2022(cluster_memory=True)
-    mid = (dev.thickness + dev.gap_min) / 2
 
     def freq(c, ea):
         d = eqx.tree_at(lambda d: d.hop_length, dev, ea)
-        period, _ = mc.oscillation_period(zno_neuron(0.8, c=c, device=d), lambda y: y.devices[0].gap - mid, t_max=0.2)
+        switch = lambda y: -d.switch_coordinate(y.devices[0])  # falls through 0 at the set
+        period, _ = mc.oscillation_period(zno_neuron(0.8, c=c, device=d), switch, t_max=0.2)
         return 1 / period
 
     c, ea = jnp.asarray(47e-9), dev.hop_length

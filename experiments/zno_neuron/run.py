@@ -156,8 +156,8 @@ def neuron(dev, drive, capacitance, resistance):
 
 
 def spike_times_from(ts, gap, dev):
-    mid = float((dev.thickness + dev.gap_min) / 2)
-    return mc.crossing_times(ts, gap, mid, "down")
+    on = dev.switch_coordinate(md.DiffusiveState(gap=jnp.asarray(gap), temperature=dev.t_ambient))
+    return mc.crossing_times(ts, np.asarray(on), 0.0, "up")
 
 
 def exp_lif(dev, out, quick):
@@ -292,8 +292,7 @@ def exp_oscillator(dev, out, quick):
 
 # ---------------------------------------------------------------------------------------------
 def switch_fn(dev):
-    mid = (dev.thickness + dev.gap_min) / 2
-    return lambda y: y.devices[0].gap - mid
+    return lambda y: -dev.switch_coordinate(y.devices[0])  # falls through 0 at the set
 
 
 def frequency(params, v_in=0.8):
@@ -407,7 +406,8 @@ def exp_scaling(dev, out, quick, key):
             sol = mc.simulate(
                 circ, 0.0, duration, ts=ts, save_fn=lambda t, y: y.devices[0].gap, max_steps=50_000, throw=False
             )
-            return mc.spike_count(sol.ys, (d.thickness + d.gap_min) / 2), sol.result._value
+            on = d.switch_coordinate(md.DiffusiveState(gap=sol.ys, temperature=d.t_ambient))
+            return mc.spike_count(-on, 0.0), sol.result._value
 
         return jax.vmap(one)(devices)
 

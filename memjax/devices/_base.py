@@ -134,8 +134,13 @@ class AbstractThresholdSwitch(AbstractDevice):
         **Raises:** an `eqx.error_if` runtime error (under `jit` too) when the curve never
         turns back: a device without a fold has no threshold.
         """
-        _, v = self.steady_state_curve()
-        return fold_thresholds(v, type(self).__name__)
+        return _fold_of_curve(self)
+
+
+@eqx.filter_jit
+def _fold_of_curve(device):  # compiled once per device structure: fast eager calls too
+    _, v = device.steady_state_curve()
+    return fold_thresholds(v, type(device).__name__)
 
 
 def fold_extrema(v: Float[Array, " n"]):

@@ -258,6 +258,9 @@ class DiffusiveMemristor(AbstractThresholdSwitch):
 
         **Returns:** `(v_th, v_hold)`, V.
         """
+        return _thresholds(self, n_gap)
+
+    def _thresholds(self, n_gap):
         gap = self._gap_grid(n_gap)
         v_cold = self.quasi_static_voltage(gap, self.t_ambient + 0 * gap)
         finite = jnp.isfinite(v_cold)
@@ -279,6 +282,9 @@ class DiffusiveMemristor(AbstractThresholdSwitch):
     def threshold(self, n_gap: int = _N_GAP):
         """The quasi-static threshold alone (V): the cold fold of `thresholds`, without the
         Joule-heated hold branch (cheaper)."""
+        return _threshold(self, n_gap)
+
+    def _threshold(self, n_gap):
         gap = self._gap_grid(n_gap)
         v_cold = self.quasi_static_voltage(gap, self.t_ambient + 0 * gap)
         return jnp.max(jnp.where(jnp.isfinite(v_cold), v_cold, -1.0))
@@ -287,6 +293,11 @@ class DiffusiveMemristor(AbstractThresholdSwitch):
         """Time constant of filament dissolution at zero bias (s)."""
         t = self.t_ambient if temperature is None else temperature
         return 1.0 / (self.dissolution_rate * safe_exp(-self.e_dissolution / (BOLTZMANN_EV * t)))
+
+
+# compiled once per device structure and grid: eager calls are fast too
+_thresholds = eqx.filter_jit(lambda dev, n_gap: dev._thresholds(n_gap))
+_threshold = eqx.filter_jit(lambda dev, n_gap: dev._threshold(n_gap))
 
 
 def zno_wang2022(*, cluster_memory: bool = False, **overrides) -> DiffusiveMemristor:

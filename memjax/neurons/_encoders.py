@@ -90,7 +90,8 @@ def regenerate_encoder_table(
     one vmapped solve over `voltages` (V) at the value and at value +- `fd_step`, giving the
     period and energy and the central-difference slopes of their logarithms in `param`. With
     `param=None` one solve over `voltages` of `device` itself (no parameter axis). Needs
-    `jax_enable_x64`. About 30 s on an idle 2-core CPU for the default ZnO grid (9 x 3 solves of
+    `jax_enable_x64`, and runs outside `jit` (an encoder of a new device is built once outside
+    `jit` first; later builds, traced or not, find its table in the memo). About 30 s on an idle 2-core CPU for the default ZnO grid (9 x 3 solves of
     16 voltages).
 
     **Returns:** a dict: `voltage`, `e_drift` (the parameter values, `()` without one) tuples,
@@ -102,32 +103,31 @@ def regenerate_encoder_table(
     dev = zno_wang2022() if device is None else device
     rows = {k: [] for k in _KEYS}
     values = tuple(e_drifts) if param is not None else (None,)
-    with jax.ensure_compile_time_eval():
-        for e in values:
-            if e is None:
-                p0, e0 = (
-                    np.asarray(a) for a in encoder_table(voltages, dev, capacitance=capacitance, resistance=resistance)
-                )
-                pp = pm = p0
-                ep = em = e0
-                step = 1.0
-            else:
-                (p0, e0), (pp, ep), (pm, em) = (
-                    (
-                        np.asarray(a)
-                        for a in encoder_table(
-                            voltages, _with_param(dev, param, e + d), capacitance=capacitance, resistance=resistance
-                        )
+    for e in values:
+        if e is None:
+            p0, e0 = (
+                np.asarray(a) for a in encoder_table(voltages, dev, capacitance=capacitance, resistance=resistance)
+            )
+            pp = pm = p0
+            ep = em = e0
+            step = 1.0
+        else:
+            (p0, e0), (pp, ep), (pm, em) = (
+                (
+                    np.asarray(a)
+                    for a in encoder_table(
+                        voltages, _with_param(dev, param, e + d), capacitance=capacitance, resistance=resistance
                     )
-                    for d in (0.0, fd_step, -fd_step)
                 )
-                step = fd_step
-            rows["period"].append(p0)
-            rows["energy"].append(e0)
-            rows["dlogperiod_de"].append((np.log(pp) - np.log(pm)) / (2 * step))
-            rows["dlogenergy_de"].append((np.log(ep) - np.log(em)) / (2 * step))
-            if progress:
-                print(f"{param} {e}: period {p0[0]:.6g}..{p0[-1]:.6g} s", flush=True)
+                for d in (0.0, fd_step, -fd_step)
+            )
+            step = fd_step
+        rows["period"].append(p0)
+        rows["energy"].append(e0)
+        rows["dlogperiod_de"].append((np.log(pp) - np.log(pm)) / (2 * step))
+        rows["dlogenergy_de"].append((np.log(ep) - np.log(em)) / (2 * step))
+        if progress:
+            print(f"{param} {e}: period {p0[0]:.6g}..{p0[-1]:.6g} s", flush=True)
     if not all(np.all(np.isfinite(r)) & np.all(np.asarray(r) != 0) for r in rows["period"]):
         raise ValueError(
             f"{type(dev).__name__} does not oscillate at every voltage of {tuple(voltages)} V in this circuit "
@@ -322,6 +322,14 @@ class OscillatorEncoder(AbstractNeuron):
         require_in_range(resistance, "resistance", low=0.0, unit="Ohm")
         if param is not None and not hasattr(device, param):
             raise ValueError(f"`param` must name a field of {type(device).__name__}; got {param!r}.")
+        if reference is not None and param is not None:
+            # a device equal to its reference but for `param` needs no correction (decidable
+            # only for concrete devices: inside jit the reference is kept, the correction is 0)
+            strip = lambda d: eqx.tree_at(lambda d: getattr(d, param), d, 0.0)
+            if eqx.tree_equal(strip(device), strip(reference)) is True:
+                reference = None
+        elif reference is not None and eqx.tree_equal(device, reference) is True:
+            reference = None
         self.device = device
         self.reference = reference
         self.v_lo = jnp.asarray(v_lo)
@@ -332,7 +340,7 @@ class OscillatorEncoder(AbstractNeuron):
         self.param = param
         self.blank_off = bool(blank_off)
         self.table_id, _ = lookup_encoder_table(
-            device if reference is None else reference,
+            device if self.reference is None else self.reference,
             param=param,
             voltages=voltages,
             values=values,

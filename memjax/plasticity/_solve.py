@@ -6,7 +6,7 @@ import jax.tree_util as jtu
 import optimistix as optx
 from jaxtyping import Array, Float
 
-from .._numerics import check_finite
+from .._numerics import bracketed_root, check_finite
 from ..circuits import PiecewiseLinear, compliance_voltage
 from ..devices._base import AbstractDevice
 
@@ -80,17 +80,7 @@ def implicit_euler(
             return g - state.gap - dt * device.rate(0.0, y, _device_voltage(device, y, v, i_cc)).gap
 
         hi0 = jnp.maximum(phys.thickness, state.gap)
-
-        def body(_, b):
-            lo, hi = b
-            mid = 0.5 * (lo + hi)
-            up = res(mid) > 0
-            return jnp.where(up, lo, mid), jnp.where(up, mid, hi)
-
-        lo, hi = jax.lax.fori_loop(0, n_bisect, body, (lo0 + 0 * state.gap, hi0))
-        g = jax.lax.stop_gradient(0.5 * (lo + hi))
-        slope = jax.grad(res)(g)
-        g = g - jnp.where(jnp.abs(slope) > 1e-6, res(g) / slope, 0.0)
+        g = bracketed_root(res, lo0 + 0 * state.gap, hi0, n_iter=n_bisect, min_slope=1e-6)
         new = with_gap(state, g, temp)
         return new, (new, device.current(new, _device_voltage(device, new, v, i_cc)))
 
