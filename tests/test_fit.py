@@ -98,7 +98,7 @@ def test_wox_iv_recovery_within_reported_std(getkey):
     true = md.wox_du2017()
     v, i = _wox_sweep(true, getkey())
     start = _start(true, alpha=7e-7, beta=2.5, gamma=3e-6)
-    params = {"alpha": Bounded(1e-8, 1e-5, log=True), "beta": None, "gamma": None}
+    params = {"alpha": Bounded(start.alpha, 1e-8, 1e-5, log=True), "beta": None, "gamma": None}
     result = mf.fit(start, mf.IVSweep(v, i, 1e-3, sigma=0.01), params)
     assert result.converged and result.solves_ok and result.report.identifiable
     assert result.loss < 1e-3 * result.losses[0]
@@ -138,8 +138,8 @@ def test_bad_arguments():
         mf.fit(dev, m, ["nope"])
     with pytest.raises(ValueError, match="method"):
         mf.fit(dev, m, ["alpha"], method="sgd")
-    with pytest.raises(ValueError, match="inside its bounds"):
-        mf.fit(dev, m, {"alpha": Bounded(1e-6, 1e-5)})
+    with pytest.raises(ValueError, match="open interval"):
+        mf.fit(dev, m, {"alpha": Bounded(2e-5, 1e-6, 1e-5)})
     with pytest.raises(ValueError, match="dwell"):
         mf.IVSweep([0.1], [1e-7], -1.0)
     with pytest.raises(ValueError, match="currents"):

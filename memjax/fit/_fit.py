@@ -14,7 +14,7 @@ import optimistix as optx
 from jaxtyping import Array, Float
 
 from ..devices._base import AbstractDevice
-from ..training._codesign import Bounded
+from ..training._codesign import Bounded, _forward as _bounded_forward, _inverse as _bounded_inverse
 from ._measurements import AbstractMeasurement
 from ._report import IdentifiabilityReport
 
@@ -71,18 +71,18 @@ class FitResult(eqx.Module):
 class _Transform(eqx.Module):
     """Physical value <-> optimiser coordinate `u` of one parameter (O(1) steps for all)."""
 
-    bounded: Bounded | None
+    bounds: tuple[float, float, bool] | None = eqx.field(static=True)  # (lo, hi, log) of a `Bounded`
     log: bool = eqx.field(static=True)
     scale: float = eqx.field(static=True)
 
     def forward(self, u):
-        if self.bounded is not None:
-            return self.bounded.forward(u)
+        if self.bounds is not None:
+            return _bounded_forward(u, *self.bounds)
         return jnp.exp(u) * self.scale if self.log else u * self.scale
 
     def inverse(self, x):
-        if self.bounded is not None:
-            return self.bounded.inverse(x)
+        if self.bounds is not None:
+            return _bounded_inverse(x, *self.bounds)
         return jnp.log(x / self.scale) if self.log else x / self.scale
 
 
@@ -93,10 +93,9 @@ def _transforms(device, names, params):
         b = params[nm]
         if b is not None and not isinstance(b, Bounded):
             raise ValueError(f"`params[{nm!r}]` must be a `memjax.training.Bounded` or None; got {type(b).__name__}.")
-        if b is not None and not b.lo < x0 < b.hi:
-            raise ValueError(f"the starting value of `{nm}` ({x0:g}) must lie inside its bounds ({b.lo:g}, {b.hi:g}).")
         scale = abs(x0) if x0 != 0 else 1.0
-        out.append(_Transform(b, log=b is None and x0 > 0, scale=scale))
+        bounds = None if b is None else (b.lo, b.hi, b.log)
+        out.append(_Transform(bounds, log=b is None and x0 > 0, scale=scale))
     return out
 
 
@@ -153,8 +152,9 @@ def fit(
 
     - `device`: the starting device (its parameter values are the initial guess).
     - `data`: one measurement or a sequence of them (fitted jointly).
-    - `params`: the parameters to fit: `{name: Bounded(lo, hi, log=...) or None}`, or a sequence
-        of names (all unbounded). A name is a field of the device or a dotted path
+    - `params`: the parameters to fit: `{name: Bounded(x0, lo, hi, log=...) or None}`, or a
+        sequence of names (all unbounded). A `Bounded` wrapper's value `x0` is the starting
+        value of that parameter (it replaces the device's); without one, the device's value is. A name is a field of the device or a dotted path
         (`"rram.drift_velocity"` for a 1T1R cell).
     - `method`, `max_steps`, `rtol`, `atol` (the optimistix solvers' tolerances on the
         coordinates above), `learning_rate` (Adam only).
@@ -185,6 +185,9 @@ def fit(
             raise ValueError(f"`params` names `{nm}`, which is not a field of {type(device).__name__}.") from None
         if not (isinstance(val, float) or (eqx.is_inexact_array(val) and jnp.ndim(val) == 0)):
             raise ValueError(f"`{nm}` must be a floating-point scalar to be fitted; got {val!r}.")
+    starts = {nm: b.unwrap() for nm, b in params.items() if isinstance(b, Bounded)}
+    if starts:
+        device = eqx.tree_at(_where(tuple(starts)), device, [jnp.asarray(x) for x in starts.values()])
     tfs = _transforms(device, names, params)
     x0 = [jnp.asarray(_get(device, nm)) for nm in names]
     u0 = jnp.stack([t.inverse(x) for t, x in zip(tfs, x0)])
