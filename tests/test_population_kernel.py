@@ -30,7 +30,7 @@ def test_fused_population_matches_simulate(getkey, n_bins, chunk):
     bins = jnp.where(bins < n_bins, bins, -1)
     s0 = eqx.tree_at(lambda s: s.ionic, nrn.init_state(), jnp.asarray(0.29))
     key = getkey()
-    kw = dict(bins=bins, n_bins=n_bins, max_spikes=3, state0=s0)
+    kw = dict(bins=bins, n_bins=n_bins, max_spikes=3, state0=s0, throw=False)  # overflows on purpose
     fast = jax.jit(lambda k: mn.simulate_population(nrn, v, DT, 40, key=k, chunk=chunk, record_spikes=False, **kw))(key)
     ref = jax.jit(lambda k: _reference(nrn, v, 40, k, record_spikes=False, **kw))(key)
     assert int(ref.n_spikes.sum()) > 20  # the train makes them fire (and some overflow max_spikes)
@@ -41,6 +41,10 @@ def test_fused_population_matches_simulate(getkey, n_bins, chunk):
         a, b = getattr(fast.final, name), getattr(ref.final, name)
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-14, err_msg=name)
     assert fast.counts.shape == ref.counts.shape and fast.bias_times.shape == ref.bias_times.shape
+    assert bool(jnp.any(ref.overflow))  # the overflow path is exercised, and by default it raises:
+    with pytest.raises(Exception, match="max_spikes"):
+        kw.pop("throw")
+        jax.block_until_ready(mn.simulate_population(nrn, v, DT, 40, key=key, chunk=chunk, record_spikes=False, **kw))
 
 
 def test_generic_path_kept_where_the_kernel_does_not_apply(getkey):

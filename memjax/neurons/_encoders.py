@@ -8,6 +8,7 @@ regenerated and checked against it by `tests/test_snn.py`), and for any other de
 generated on first use and memoised in this module, keyed by a hash of the device's leaves.
 """
 
+import functools
 import hashlib
 import importlib.resources
 
@@ -176,7 +177,10 @@ def table_key(device, param, voltages, values, capacitance, resistance, fd_step=
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
+@functools.cache
 def _default_key():
+    # lazy: building the preset makes arrays, and nothing may touch the XLA backend at import
+    # (`jax.distributed.initialize` must come first in a multi-process job)
     return table_key(zno_wang2022(), "e_drift", _TABLE_VOLTAGES, _TABLE_E_DRIFT, _CAPACITANCE, _RESISTANCE)
 
 
@@ -212,7 +216,7 @@ def lookup_encoder_table(device, *, param="e_drift", voltages=_TABLE_VOLTAGES, v
     key = table_key(device, param, voltages, values, capacitance, resistance)
     if key not in _TABLES:
         if key == _default_key():
-            _TABLES[key] = _load_default_table()
+            _TABLES[key] = ENCODER_TABLE
         else:
             _TABLES[key] = regenerate_encoder_table(
                 voltages, values, device=device, param=param, capacitance=capacitance, resistance=resistance
@@ -239,7 +243,6 @@ def _hermite_log(e, table, key):
 
 
 ENCODER_TABLE = _load_default_table()  # the zno_wang2022 table (the default encoder's)
-_TABLES[_default_key()] = ENCODER_TABLE
 
 
 # ---------------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ class DeviceLIF(AbstractNeuron):
     device: AbstractThresholdSwitch
     capacitance: Float[Array, ""] = _arr()  # F
     resistance: Float[Array, ""] = _arr()  # Ohm
-    surrogate: AbstractSurrogate = SigmoidSurrogate(5.0)
+    surrogate: AbstractSurrogate = eqx.field(default_factory=lambda: SigmoidSurrogate(5.0))
     reset: str = eqx.field(static=True, default="zero")
 
     def __check_init__(self):
@@ -163,7 +163,7 @@ class AdaptiveLIF(AbstractNeuron):
     capacitance: Float[Array, ""] = _arr()  # F
     theta_plus: Float[Array, ""] = eqx.field(default=0.0, converter=jnp.asarray)  # V
     tau_theta: Float[Array, ""] = eqx.field(default=float("inf"), converter=jnp.asarray)  # s
-    surrogate: AbstractSurrogate = SigmoidSurrogate(5.0)
+    surrogate: AbstractSurrogate = eqx.field(default_factory=lambda: SigmoidSurrogate(5.0))
 
     def __check_init__(self):
         require_in_range(self.tau, "tau", low=0.0, unit="s")

@@ -370,13 +370,25 @@ def simulate_population(neuron, v_in, dt, n: int, *, chunk: int = 8192, key: PRN
     )
     if not fused:
         return jax.vmap(lambda k: simulate(neuron, v_in, dt, key=k, **kwargs))(keys)
+    throw = kwargs.pop("throw", True)
     kwargs = {k: v for k, v in kwargs.items() if k not in ("noise_std", "record_spikes", "trace")}
     if n <= chunk:
-        return _population_fused(neuron, v_in, dt, keys, **kwargs)
-    n_blocks = -(-n // chunk)
-    pad = jnp.concatenate([keys, jnp.broadcast_to(keys[:1], (n_blocks * chunk - n,))])
-    rec = jax.lax.map(lambda k: _population_fused(neuron, v_in, dt, k, **kwargs), pad.reshape(n_blocks, chunk))
-    return jax.tree_util.tree_map(lambda x: x.reshape(-1, *x.shape[2:])[:n], rec)
+        rec = _population_fused(neuron, v_in, dt, keys, **kwargs)
+    else:
+        n_blocks = -(-n // chunk)
+        pad = jnp.concatenate([keys, jnp.broadcast_to(keys[:1], (n_blocks * chunk - n,))])
+        rec = jax.lax.map(lambda k: _population_fused(neuron, v_in, dt, k, **kwargs), pad.reshape(n_blocks, chunk))
+        rec = jax.tree_util.tree_map(lambda x: x.reshape(-1, *x.shape[2:])[:n], rec)
+    if throw:  # the same report as `simulate`'s: an overflowed buffer is never silent
+        counts = eqx.error_if(
+            rec.counts,
+            jnp.any(rec.overflow),
+            "`PerovskiteNeuron` simulate_population: more than `max_spikes` spikes in some neuron; later spikes "
+            "would reuse the last switching threshold (wrong statistics). Raise `max_spikes` (len(v_in) can never "
+            "overflow) or pass `throw=False` and check `record.overflow`.",
+        )
+        rec = eqx.tree_at(lambda r: r.counts, rec, counts)
+    return rec
 
 
 def _sinh_pos(x):
