@@ -124,7 +124,7 @@ class IVSweep(AbstractMeasurement):
         self.relative, self.max_steps = bool(relative), int(max_steps)
 
     def predict(self, device, *, adjoint=None):
-        i, _, _, _, result = dc_sweep(
+        sweep = dc_sweep(
             device,
             self.voltages,
             self.dwell,
@@ -132,8 +132,9 @@ class IVSweep(AbstractMeasurement):
             state0=self.state0,
             max_steps=self.max_steps,
             adjoint=adjoint,
+            throw=False,  # a failed step is a masked, penalised residual (the fit's own report)
         )
-        return i, result == 0
+        return sweep.current, sweep.ok
 
     def residuals(self, device, *, adjoint=None):
         i, ok = self.predict(device, adjoint=adjoint)
