@@ -368,21 +368,3 @@ def test_latched_circuit_has_no_period():
     circ = mc.series_rc_neuron(dev, capacitance=47e-9, resistance=1e5, drive=2.0)
     period, t_first = mc.oscillation_period(circ, lambda y: y.devices[0].gap - mid, t_max=0.2, throw=False)
     assert np.isnan(float(period)) and np.isnan(float(t_first))
-
-
-@pytest.mark.slow
-def test_warmup_cycles_give_the_steady_period_with_cluster_memory():
-    """With residual-Ag memory the first cycle is longer than the steady one (up to 3.6 % at
-    2 V); `warmup_cycles` measures the steady period (compared with a long simulation)."""
-    dev = md.zno_wang2022(cluster_memory=True)
-    mid = float((dev.thickness + dev.gap_min) / 2)
-    circ = mc.series_rc_neuron(dev, capacitance=47e-9, resistance=1e6, drive=2.0)
-    sw = lambda y: y.devices[0].gap - mid
-    first, _ = mc.oscillation_period(circ, sw, t_max=0.05)
-    steady, _ = mc.oscillation_period(circ, sw, t_max=0.05, warmup_cycles=6)
-    ts = jnp.linspace(0.0, 0.08, 80_001)
-    gap = mc.simulate(circ, 0.0, 0.08, ts=ts, save_fn=lambda t, y: y.devices[0].gap, max_steps=400_000).ys
-    st = mc.crossing_times(np.asarray(ts), np.asarray(gap), mid, "down")
-    reference = np.mean(np.diff(st)[-3:])
-    np.testing.assert_allclose(float(steady), reference, rtol=2e-3)
-    assert abs(float(first) - reference) > 3 * abs(float(steady) - reference)
