@@ -231,7 +231,7 @@ def fit(
     jac = _relative_jacobian(fitted, names, values, residual_vector)
     at_bound = []
     for k, (nm, t) in enumerate(zip(names, tfs)):
-        if t.bounded is not None:
+        if t.bounds is not None:
             s = float(jax.nn.sigmoid(u[k]))
             if min(s, 1 - s) < 1e-6:
                 at_bound.append(nm)
