@@ -467,13 +467,15 @@ def _population_fused(neuron: PerovskiteNeuron, v_in, dt, keys, *, bins=None, n_
 
 
 def condition(
-    neuron: PerovskiteNeuron, v_in, dt, *, max_spikes: int = 64, state0=None, noise_std=None, key: PRNGKey
+    neuron: PerovskiteNeuron, v_in, dt, *, max_spikes: int | None = None, state0=None, noise_std=None, key: PRNGKey
 ) -> NeuronState:
     """The state of a neuron after it has been driven by `v_in` (V, sampled at `dt` s), with
     the spike bookkeeping (`hazard`, `bias_time`, `n_spikes`, `v_peak`) cleared and the bridge
     open: the starting point of a measurement on a conditioned (periodic steady state) device.
-    Vmap over keys (and `state0`) for a population. More than `max_spikes` spikes during the
-    conditioning raise (see `simulate`)."""
+    Vmap over keys (and `state0`) for a population. `max_spikes` defaults to `len(v_in)` (at
+    most one spike per step, so conditioning never overflows); a smaller one that overflows
+    raises (see `simulate`)."""
+    max_spikes = len(v_in) if max_spikes is None else max_spikes
     f = simulate(
         neuron, v_in, dt, key=key, max_spikes=max_spikes, record_spikes=False, state0=state0, noise_std=noise_std
     ).final
