@@ -97,7 +97,7 @@ def test_pcmo_integrates_then_fires():
     dev = md.pcmo_lashkare2018()
     v = jnp.tile(jnp.array([2.5, 0.0]), 14)
     _, _, st, _, res = mc.dc_sweep(dev, v, 1e-6, compliance=1e-3)
-    assert int(np.asarray(res).max()) == 0
+    assert bool(np.asarray(res).all())  # DCSweep.ok: every step solved
     g = np.asarray(jax.vmap(dev.conductance)(st))[1::2]
     ratio = g[1:] / g[:-1]
     k = int(np.argmax(ratio))

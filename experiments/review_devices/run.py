@@ -116,7 +116,7 @@ def exp_pcmo(args):
                 ok=ratio[: k - 1].max() < 1.5,
             ),
             row("step at firing (x, > 10: abrupt)", ratio[k], None, 0, "predicted", ok=ratio[k] > 10),
-            row("solver ok", int(np.asarray(res).max()), 0, 0, "check"),
+            row("failed sweep steps", int(np.sum(~np.asarray(res))), 0, 0, "check"),
         ]
     )
 
