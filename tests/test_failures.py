@@ -59,3 +59,34 @@ def test_implicit_euler_step_without_root_is_nan():
     # steps of 1 s: the gap would grow by 1 m, far beyond the 1-10 nm oxide: no root
     states, i = mp.implicit_euler(runaway, jnp.full(4, 0.1), 1.0, state0=dev.formed_state())
     assert bool(jnp.all(jnp.isnan(states.gap))) and bool(jnp.all(jnp.isnan(i)))
+
+
+def test_crossbar_unconverged_solve_is_nan():
+    import memjax.circuits as mc
+
+    g = jnp.full((16, 16), 1e-4)
+    v = jnp.linspace(0.1, 0.2, 16)
+    ok = mc.Crossbar(g, 1.0, 1.0).solve(v)
+    assert bool(jnp.all(jnp.isfinite(ok.currents))) and float(ok.residual) < 1e-10
+    # G * r = 1e6 per segment: CG cannot solve the network in 3 iterations
+    bad = mc.Crossbar(jnp.full((16, 16), 1.0), 1e6, 1e6, max_steps=3).solve(v)
+    assert float(bad.residual) > 1e-8
+    assert bool(jnp.all(jnp.isnan(bad.currents))) and bool(jnp.all(jnp.isnan(bad.device_voltages)))
+
+
+def test_crossbar_non_finite_conductance_raises_under_jit():
+    import memjax.circuits as mc
+
+    g = jnp.full((4, 3), 1e-4)
+    v = jnp.full((4,), 0.1)
+
+    @eqx.filter_jit
+    def read(g):
+        return mc.Crossbar(g, 1.0, 1.0)(v)
+
+    assert bool(jnp.all(jnp.isfinite(read(g))))
+    for bad in (jnp.inf, jnp.nan):
+        with pytest.raises(eqx.EquinoxRuntimeError, match="conductance"):
+            read(g.at[1, 2].set(bad))
+    with pytest.raises(ValueError, match="conductance"):
+        mc.Crossbar(g.at[0, 0].set(jnp.inf), 1.0, 1.0)
