@@ -156,3 +156,22 @@ def test_bad_runtime_input():
 def test_spike_count():
     x = jnp.asarray([0.0, 0.2, 0.0, 0.1, 0.25, 0.01, 0.3])
     assert int(mc.spike_count(x, 0.15)) == 2
+
+
+@pytest.mark.slow
+def test_warmup_cycles_give_the_steady_period_with_cluster_memory():
+    """With residual-Ag memory (`cluster_memory=True`) the first cycle from rest is ~3.7 % longer
+    than the steady one at 2 V; after `warmup_cycles` the period matches the steady period of a
+    long simulation (mean of its last 3 crossing intervals) within 0.5 %."""
+    dev = md.zno_wang2025(cluster_memory=True)
+    mid = float((dev.thickness + dev.gap_min) / 2)
+    circ = mc.series_rc_neuron(dev, capacitance=47e-9, resistance=1e6, drive=2.0)
+    sw = lambda y: y.devices[0].gap - mid
+    first, _ = mc.oscillation_period(circ, sw, t_max=0.05)
+    steady, _ = mc.oscillation_period(circ, sw, t_max=0.05, warmup_cycles=4)
+    ts = jnp.linspace(0.0, 0.06, 120_001)
+    gap = mc.simulate(circ, 0.0, 0.06, ts=ts, save_fn=lambda t, y: y.devices[0].gap, max_steps=400_000).ys
+    down = mc.crossing_times(np.asarray(ts), np.asarray(gap), mid, "down")
+    reference = np.mean(np.diff(down)[-3:])
+    np.testing.assert_allclose(float(steady), reference, rtol=5e-3)
+    assert abs(float(first) / reference - 1) > 2e-2

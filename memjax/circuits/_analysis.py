@@ -32,9 +32,10 @@ def oscillation_period(
 
     1. solve to the switching $t_1$ (an event located by a root find on the dense solution,
        with dtype-derived tolerances, `event_tolerances`);
-    2. solve from the cycle's start to $t_r = t_1 + $ `reset_fraction` $(t_1 - t_0)$, a time
-       after the neuron has reset and before it fires again ($t_r$ is not differentiated; for
-       an autonomous circuit the result does not depend on it);
+    2. solve from the cycle's start to $t_r = t_1 + $ `reset_fraction` $(t_1 - t_0)$, where
+       $t_0$ is the previous switching (the start time, for the first cycle): a time after the
+       neuron has reset and before it fires again ($t_r$ is not differentiated; for an
+       autonomous circuit the result does not depend on it);
 
     after `warmup_cycles` such cycles, solve from $t_r$ to the next switching $t_2$. The period
     is $t_2 - t_1$ of the last cycle. No solve starts inside a switching transient: restarting
@@ -66,17 +67,20 @@ def oscillation_period(
     y = circuit.init_state() if y0 is None else y0
     t_start = jnp.zeros((), circuit.init_state().v.dtype)
     ok = jnp.asarray(True)
+    t_prev = t_start  # the previous switching (the start, for the first cycle)
     for _ in range(int(warmup_cycles) + 1):
         s1 = simulate(circuit, t_start, t_start + t_max, y0=y, event_fn=fn, event_direction=False, **kw)
         switched = _event_fired(s1)
         t1 = s1.ts[-1]
         t1_ = jax.lax.stop_gradient(t1)
-        t_r = jnp.where(switched, t1_ + reset_fraction * (t1_ - t_start), t_start + t_max)
+        # a fraction of the last period after the switch (not of the time since the last
+        # solve's start t_r, which is only part of a cycle: the device may still be on there)
+        t_r = jnp.where(switched, t1_ + reset_fraction * (t1_ - t_prev), t_start + t_max)
         s_r = simulate(circuit, t_start, t_r, y0=y, **kw)
         y_r = _last(s_r.ys)
         reset = solve_ok(s_r.result) & (switch_fn(y_r) > 0)
         ok = ok & switched & reset
-        y, t_start = y_r, t_r
+        y, t_start, t_prev = y_r, t_r, t1_
     s2 = simulate(circuit, t_start, t_start + t_max, y0=y, event_fn=fn, event_direction=False, **kw)
     switched_again = _event_fired(s2)
     ok = ok & switched_again

@@ -98,6 +98,10 @@ class CrossbarSolution(eqx.Module):
     - `column_voltages`: column-wire node voltages at each cell, V (0 at an ideal virtual
         ground), shape `(n_in, n_out)`.
     - `residual`: relative residual of the linear solve, `|A z - b| / |b|` (dimensionless).
+
+    If the solve did not converge (relative residual above `max(100 rtol, 1000 eps)` after
+    `max_steps` iterations: an ill-conditioned network, huge `G * r`), every current and voltage
+    is NaN and `residual` says by how much it missed.
     """
 
     currents: Float[Array, " n_out"]
@@ -200,6 +204,11 @@ class Crossbar(eqx.Module):
         b = sq * v[:, None]
         z, _ = jsl.cg(operator, b, x0=b / diag, tol=rtol, maxiter=self.max_steps, M=lambda r: r / diag)
         residual = jnp.linalg.norm(operator(z) - b) / jnp.maximum(jnp.linalg.norm(b), jnp.finfo(dtype).tiny)
+        # an ill-conditioned network (huge G * R) that CG did not solve within `max_steps`, or a
+        # non-finite result: NaN, never the finite iterate it stopped at
+        accept = max(1e2 * rtol, 1e3 * float(jnp.finfo(dtype).eps))
+        solved = (residual <= accept) & jnp.all(jnp.isfinite(z))
+        z = jnp.where(solved, z, jnp.nan)
         x = sq * z  # device currents, A
         row_drop, col_rise = self._drops(x, rho, kappa)
         u = v[:, None] - row_drop

@@ -8,6 +8,7 @@ from jaxtyping import Array, Float
 
 from .._numerics import bracketed_root, check_finite
 from ..circuits import PiecewiseLinear, compliance_voltage
+from ..circuits._simulate import _raise_if_failed
 from ..devices._base import AbstractDevice
 
 
@@ -24,6 +25,9 @@ def _gap_device(device):
                 f"OneTransistorOneResistor or DiffusiveMemristor); {type(device).__name__} has no `{name}`."
             )
     return dev
+
+
+_RES_TOL = 1e-9  # gap-equation residual accepted without a bracket, relative to the thickness
 
 
 def implicit_euler(
@@ -56,7 +60,14 @@ def implicit_euler(
     - `compliance`: optional source-meter current compliance (A).
 
     **Returns:** `(states, currents)`: the state after each step (leaves of shape `(steps,)`) and
-    the device current (A) at the end of each step.
+    the device current (A) at the end of each step. A step whose gap equation has no root in
+    $[g_\min, L]$ (no sign change of the residual, and the residual at the bisection result above
+    $10^{-9} L$) failed: its gap, and every state and current after it, are NaN, never a finite
+    guess. Check `jnp.isfinite(currents)`.
+
+    Note that a converged step is not an accurate one: the temperature is explicit over the step,
+    so steps longer than the switching transient can miss an abrupt set that finer steps resolve.
+    Check against `diffrax_solve` or a halved step.
     """
     phys = _gap_device(device)
     voltages = check_finite(jnp.asarray(voltages), "voltages")
@@ -80,7 +91,14 @@ def implicit_euler(
             return g - state.gap - dt * device.rate(0.0, y, _device_voltage(device, y, v, i_cc)).gap
 
         hi0 = jnp.maximum(phys.thickness, state.gap)
-        g = bracketed_root(res, lo0 + 0 * state.gap, hi0, n_iter=n_bisect, min_slope=1e-6)
+        lo = lo0 + 0 * state.gap
+        g = bracketed_root(res, lo, hi0, n_iter=n_bisect, min_slope=1e-6)
+        # a root is only guaranteed where the residual changes sign on the bracket; elsewhere
+        # (or if the residual at the result is not small) the step failed: NaN from here on
+        r_lo, r_hi = res(lo), res(hi0)
+        bracketed = (r_lo <= 0) & (r_hi >= 0) | (r_lo >= 0) & (r_hi <= 0)
+        small = jnp.abs(res(g)) <= _RES_TOL * phys.thickness
+        g = jnp.where((bracketed | small) & jnp.isfinite(g), g, jnp.nan)
         new = with_gap(state, g, temp)
         return new, (new, device.current(new, _device_voltage(device, new, v, i_cc)))
 
@@ -98,9 +116,27 @@ def diffrax_solve(
     rtol: float = 1e-7,
     atol: float = 1e-9,
     max_steps: int = 100_000,
+    throw: bool = True,
 ):
     """Reference solve of one device under the piecewise-linear drive (`times`, `values`),
-    with Kvaerno5 + Newton and the drive's corners declared as jumps. Returns the states at `ts`."""
+    with Kvaerno5 + Newton and the drive's corners declared as jumps.
+
+    **Arguments:**
+
+    - `device`: the device.
+    - `times`, `values`: knots (s) and voltages (V) of the piecewise-linear drive.
+    - `ts`: save times (s), increasing, within `[times[0], ...]`; the solve ends at `ts[-1]`.
+    - `state0`: initial state (default `device.init_state()`).
+    - `rtol`, `atol`: step-size controller tolerances (of the scaled state).
+    - `max_steps`: maximum number of solver steps.
+    - `throw`: raise (at run time, under `jit` too) an error naming `diffrax_solve`, its
+        settings and the likely cause if the solve fails. With `throw=False` the states at
+        every save time the solve did not reach are NaN (under `vmap`, use `throw=False`).
+
+    **Returns:** the states at `ts` (leaves of shape `(len(ts),)`).
+
+    **Raises:** a run-time error (`throw=True`) if the solve fails.
+    """
     drive = PiecewiseLinear(jnp.asarray(times), jnp.asarray(values))
     state0 = device.init_state() if state0 is None else state0
     scale = device.state_scale()
@@ -121,5 +157,12 @@ def diffrax_solve(
         saveat=dfx.SaveAt(ts=ts),
         stepsize_controller=controller,
         max_steps=max_steps,
+        throw=False,
     )
-    return jtu.tree_map(lambda a, s: a * s, sol.ys, scale)
+    if throw:
+        context = f"{type(device).__name__}, rtol = {rtol:g}, atol = {atol:g}, max_steps = {max_steps}"
+        sol = _raise_if_failed(sol, "diffrax_solve", context)
+    # a failed solve leaves the save times it did not reach at inf: NaN there, never a number
+    reached = jnp.isfinite(sol.ts)
+    ys = jtu.tree_map(lambda a: jnp.where(reached.reshape(reached.shape + (1,) * (a.ndim - 1)), a, jnp.nan), sol.ys)
+    return jtu.tree_map(lambda a, s: a * s, ys, scale)
