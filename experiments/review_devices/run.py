@@ -26,21 +26,34 @@ import memjax.plasticity as mp  # noqa: E402
 
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from _study import run_study  # noqa: E402
+from _study import Check, run_study  # noqa: E402
 
 
 def row(name, measured, target, tolerance, kind, ok=None):
-    """A plain result row; `ok` defaults to |measured - target| <= tolerance. `target` NaN:
-    the review gives no number (the row states a qualitative check in `ok`)."""
+    """One `Check` row. With a numeric `target` (the review's number): |measured - target| <=
+    `tolerance`. Where the review gives no number (`target` None), `ok` is the qualitative
+    test computed from the numbers here, and the row records it as 1 (met) or 0 against 1.
+    `kind` is "predicted", "check" or "calibrated (fitted parameters)"."""
+    fitted, note = "", ""
+    if kind.startswith(("predicted (", "check (")):  # "predicted (why)": the why goes to the note
+        kind, note = kind.split(" (", 1)
+        note = note.rstrip(")")
+    if kind.startswith("calibrated"):
+        fitted = kind[len("calibrated") :].strip(" ()") or "see the preset's provenance table"
+        kind = "calibrated"
     measured = float(measured)
-    target = float("nan") if target is None else float(target)
+    if ok is None and target is not None:
+        return Check(name, measured, float(target), tolerance, kind=kind, op="abs", fitted=fitted, note=note)
     if ok is None:
-        ok = bool(np.isfinite(measured) and abs(measured - target) <= tolerance)
-    return dict(name=name, measured=measured, target=target, tolerance=tolerance, kind=kind, ok=bool(ok))
+        raise ValueError(f"row {name!r}: a row without a target needs its qualitative test `ok`")
+    return Check(
+        f"{name} [measured {measured:.4g}]", int(bool(ok)), 1, kind=kind, op="==", fitted=fitted,
+        note="qualitative: the review gives no number; 1 = the stated test holds" + (f"; {note}" if note else ""),
+    )  # fmt: skip
 
 
 def _result(rows):
-    return dict(rows=rows, **{"pass": {r["name"]: r["ok"] for r in rows}})
+    return dict(checks=rows)
 
 
 def exp_vo2(args):
@@ -450,26 +463,11 @@ EXPERIMENTS = dict(
 )
 
 
-def summary_md(metrics):
-    lines = [
-        "## review_devices",
-        "",
-        "| section | row | measured | target | tolerance | kind | ok |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for sec in EXPERIMENTS:
-        if sec not in metrics:
-            continue
-        for r in metrics[sec]["rows"]:
-            lines.append(
-                f"| {sec} | {r['name']} | {r['measured']:.4g} | {r['target']:.4g} | {r['tolerance']:.3g} | {r['kind']} | {'yes' if r['ok'] else 'NO'} |"
-            )
-    lines.append("")
-    lines.append(
-        "Not done (need trained networks or the generic network path): ANN-to-SNN conversion with Mott ReLU neurons, temporal vs rate coding, the dendrite-augmented network, the 8x8 fully memristive SNN. Partial: the afferent nerve's input shapes use the adiabatic rate(P(t)); coincidence detection is one 20-input neuron, not the 20x20 array; VO2 firing modes: tonic only, no mixed mode. PPD (Fig. 14) is not reproduced: the Ag model gives paired-pulse facilitation at every interval."
-    )
-    return "\n".join(lines) + "\n"
-
-
 if __name__ == "__main__":
-    run_study("review_devices", __doc__, EXPERIMENTS, summary_md)
+    run_study(
+        "review_devices",
+        __doc__ + "\nNot done (need trained networks): ANN-to-SNN conversion with Mott ReLU neurons, temporal vs rate"
+        " coding, the dendrite-augmented network, the 8x8 fully memristive SNN.",
+        EXPERIMENTS,
+        title="The two reviews: devices, rules and small circuits (Ielmini, Wang & Liu; Y.-H. Wang et al.)",
+    )
