@@ -181,7 +181,16 @@ def rows(smoke=False, repeats=5):
         c = jax.vmap(
             lambda k: (
                 mn.simulate_population(
-                    nrn, v10, DT, size, key=k, bins=b10, n_bins=n_p, max_spikes=n_p, record_spikes=False, state0=s0
+                    nrn,
+                    v10,
+                    DT,
+                    size,
+                    key=k,
+                    bins=b10,
+                    n_bins=n_p,
+                    max_spikes=v10.shape[0],
+                    record_spikes=False,
+                    state0=s0,
                 ).counts
             )
         )(keys)
