@@ -63,7 +63,10 @@ def _encoder_cycles(dev, volts, capacitance, resistance, rtol, atol):
         fn = lambda t, y: dev.switch_coordinate(y.devices[0])
         kw = dict(rtol=rtol, atol=atol, throw=False)
         s1 = mc.simulate(circ, 0.0, 0.2, event_fn=fn, event_direction=True, **kw)
-        t1 = s1.ts[-1]
+        # A voltage whose first search failed (no finite switch time) still runs the later
+        # solves from a valid time, so one bad voltage cannot abort the vmapped table; its
+        # row is NaN below.
+        t1 = jnp.where(jnp.isfinite(s1.ts[-1]) & (s1.ts[-1] > 0), s1.ts[-1], 0.2)
         s_r = mc.simulate(circ, 0.0, 1.5 * t1, **kw)
         y_r = jax.tree_util.tree_map(lambda a: a[-1], s_r.ys)
         s2 = mc.simulate(circ, 1.5 * t1, 1.5 * t1 + 0.2, y0=y_r, event_fn=fn, event_direction=True, **kw)
