@@ -99,3 +99,30 @@ def test_tolerance_sweep_converges(name):
     # 1e-9 relative, the accuracy of the tightest solve itself)
     assert np.all(np.diff(np.maximum(diffs, 1e-9)) <= 0), (name, diffs)
     assert diffs[0] < 1e-2 and diffs[-1] < 1e-5, (name, diffs)
+
+
+def test_failed_step_shrinks_the_step_instead_of_nan():
+    """diffrax reports a failed implicit step as an `inf` error estimate. Inside the ZnO
+    encoder solve the plain PIDController then returned a NaN next step size, and every later
+    step was rejected (zero accepted steps until max_steps; see the next test). The controller
+    memjax uses reads a non-finite estimate as a large finite one: reject, shrink by factormin."""
+    import jax.tree_util as jtu
+
+    y0 = {"a": jnp.asarray(1.0), "b": jnp.asarray([2.0, 3.0])}
+    y_err = jtu.tree_map(lambda x: jnp.full_like(x, jnp.inf), y0)
+    y1 = jtu.tree_map(lambda x: jnp.full_like(x, jnp.nan), y0)
+    args = (0.0, 0.01, y0, y1, None, y_err, 3)
+    safe = mc.FailureSafePIDController(rtol=1e-8, atol=1e-10)
+    keep_s, t_s, next_s, *_ = safe.adapt_step_size(*args, (jnp.asarray(1.0), jnp.asarray(1.0), jnp.asarray(False)))
+    assert not bool(keep_s)
+    assert 0 < float(next_s) - float(t_s) <= 0.2 * 0.01 * (1 + 1e-12)  # shrunk by factormin
+
+
+def test_encoder_solve_independent_of_tracing():
+    """The ZnO encoder cycle at 1.15 V (e_drift 0.4 eV) read NaN when capacitance and
+    resistance were traced (the step after the relaxation failed and the step size went NaN)
+    and 10.258 ms when they were constants: both must now solve, to the same period."""
+    dev = md.zno_wang2025(e_drift=0.4)
+    per, en = mn.encoder_table([1.15, 1.1, 1.2], dev)  # traced capacitance / resistance inside
+    assert np.all(np.isfinite(np.asarray(per))) and np.all(np.isfinite(np.asarray(en)))
+    np.testing.assert_allclose(float(per[0]), 0.01025814, rtol=1e-5)

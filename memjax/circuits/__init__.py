@@ -44,6 +44,7 @@ from ._noise import (
     simulate_sde as simulate_sde,
 )
 from ._simulate import (
+    FailureSafePIDController as FailureSafePIDController,
     StageIncrementTerm as StageIncrementTerm,
     default_solver as default_solver,
     event_tolerances as event_tolerances,

@@ -50,6 +50,26 @@ class StageIncrementTerm(dfx.ODETerm):
         return True
 
 
+class FailureSafePIDController(dfx.PIDController):
+    """`diffrax.PIDController` that shrinks the step after a failed implicit solve.
+
+    When a step's Newton iteration fails, diffrax reports its error estimate as `inf`;
+    diffrax's RMS norm scales by the largest entry (inf / inf = NaN), so the scaled error, the
+    step-size factor and every later step size become NaN, and the solve rejects NaN steps
+    until `max_steps` with zero accepted steps. It hit the ZnO encoder solve after a
+    relaxation (first trial step 10 ms) depending only on rounding (traced vs constant
+    capacitance). Here a non-finite error estimate reads as 1e6 times the tolerance: the step
+    is rejected and shrunk by `factormin`, as for any too-large step.
+    """
+
+    def adapt_step_size(self, t0, t1, y0, y1_candidate, args, y_error, error_order, controller_state):
+        if y_error is not None:
+            y_error = jtu.tree_map(
+                lambda e, y: jnp.where(jnp.isfinite(e), e, 1e6 * (self.atol + self.rtol * jnp.abs(y))), y_error, y0
+            )
+        return super().adapt_step_size(t0, t1, y0, y1_candidate, args, y_error, error_order, controller_state)
+
+
 def event_tolerances(dtype) -> tuple[float, float]:
     """(rtol, atol) of the event-time root find for `dtype`: eps^(5/8) and eps^(3/4), i.e.
     1.6e-10 / 1.8e-12 in float64 and 4.9e-5 / 6.4e-6 in float32."""
@@ -140,7 +160,7 @@ def simulate(
 
     saveat = dfx.SaveAt(t1=ts is None, ts=ts, fn=fn)
     jump_ts = circuit.jump_ts()
-    controller = dfx.PIDController(rtol=rtol, atol=atol)
+    controller = FailureSafePIDController(rtol=rtol, atol=atol)
     if jump_ts is not None:
         controller = dfx.ClipStepSizeController(controller, jump_ts=jump_ts)
     event = None

@@ -20,7 +20,7 @@ from .._checks import (
 )
 from .._numerics import check_finite
 from ..devices._base import AbstractDevice
-from ._simulate import StageIncrementTerm, describe, solve_ok
+from ._simulate import FailureSafePIDController, StageIncrementTerm, describe, solve_ok
 
 
 def compliance_voltage(device: AbstractDevice, state, v_applied, i_compliance):
@@ -125,7 +125,7 @@ def dc_sweep(
 
     term = StageIncrementTerm(vf)
     solver = dfx.Kvaerno5(root_finder=optx.Newton(rtol=10 * rtol, atol=10 * atol))
-    controller = dfx.PIDController(rtol=rtol, atol=atol)
+    controller = FailureSafePIDController(rtol=rtol, atol=atol)
 
     def step(carry, v):
         state, ok_so_far = carry

@@ -12,6 +12,7 @@ import optimistix as optx
 from jaxtyping import Array, Bool, Float
 
 from ..circuits._drives import PiecewiseLinear
+from ..circuits._simulate import FailureSafePIDController
 from ..circuits._sweep import dc_sweep
 from ..devices._base import AbstractDevice, require_in_range
 
@@ -214,7 +215,7 @@ class PulseResponse(AbstractMeasurement):
             root_finder=optx.Newton(rtol=10 * self.rtol, atol=10 * self.atol, cauchy_termination=False)
         )
         controller = dfx.ClipStepSizeController(
-            dfx.PIDController(rtol=self.rtol, atol=self.atol), jump_ts=drive.jump_ts()
+            FailureSafePIDController(rtol=self.rtol, atol=self.atol), jump_ts=drive.jump_ts()
         )
         sol = dfx.diffeqsolve(
             dfx.ODETerm(vf),
@@ -312,7 +313,7 @@ class SwitchingTimes(AbstractMeasurement):
                 None,
                 jtu.tree_map(lambda a, s: a / s, state0, scale),
                 saveat=dfx.SaveAt(t1=True),
-                stepsize_controller=dfx.PIDController(rtol=self.rtol, atol=self.atol),
+                stepsize_controller=FailureSafePIDController(rtol=self.rtol, atol=self.atol),
                 event=dfx.Event(cond, root_finder=optx.Newton(rtol=1e-10, atol=1e-12)),
                 max_steps=self.max_steps,
                 adjoint=adjoint,

@@ -8,7 +8,7 @@ from jaxtyping import Array, Float
 
 from .._numerics import bracketed_root, check_finite
 from ..circuits import PiecewiseLinear, compliance_voltage
-from ..circuits._simulate import _raise_if_failed
+from ..circuits._simulate import FailureSafePIDController, _raise_if_failed
 from ..devices._base import AbstractDevice
 
 
@@ -146,7 +146,7 @@ def diffrax_solve(
         return jtu.tree_map(lambda a, s: a / s, device.rate(t, y, drive(t)), scale)
 
     solver = dfx.Kvaerno5(root_finder=optx.Newton(rtol=10 * rtol, atol=10 * atol, cauchy_termination=False))
-    controller = dfx.ClipStepSizeController(dfx.PIDController(rtol=rtol, atol=atol), jump_ts=drive.jump_ts())
+    controller = dfx.ClipStepSizeController(FailureSafePIDController(rtol=rtol, atol=atol), jump_ts=drive.jump_ts())
     sol = dfx.diffeqsolve(
         dfx.ODETerm(vf),
         solver,
