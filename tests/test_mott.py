@@ -433,3 +433,14 @@ def test_bad_input(dev):
         mn.spike_times(np.zeros(3), np.zeros(3), 0.5, direction="sideways")
     with pytest.raises(ValueError, match="t_end"):
         mn.classify_firing(np.zeros(0), 1.0, 0.5)
+
+
+@pytest.mark.parametrize(
+    "preset, v_th", [(md.nb2o5_pt, 1.75), (md.nbox_pt, 1.9), (md.nbo2_tin, 0.5)], ids=["Nb2O5", "NbOx", "TiN-NbO2"]
+)
+def test_table1_presets_reach_their_threshold(preset, v_th):
+    # Y.-H. Wang et al.'s review, Table 1: each preset's one calibrated value (g0) puts the
+    # quasi-static fold at the stack's V_th; a lower g0 must give a higher threshold
+    dev = preset()
+    assert abs(float(dev.thresholds()[0]) - v_th) < 0.03
+    assert float(preset(g0=0.5 * dev.g0).thresholds()[0]) > v_th

@@ -180,6 +180,16 @@ NEURISTOR = dict(
     c1=20e-12, c2=3e-12, r_load1=5e3, r_load2=2e3, v_bias=0.75, width=20e-9, delay=50e-9, amp_supra=1.5, dc=0.3
 )
 
+# Why the first spike needs ~0.8 V, not Pickett's 0.3 V (tried in session 9, not fixed): a 20 ns
+# pulse through R_L1 C1 = 100 ns moves channel 1 by only ~0.2 x its amplitude (0.066 V at 0.3 V).
+# Raising v_bias to V_th - 0.005 V (0.80 V) makes 0.3 V fire but twice per pulse (the channel
+# sits on its threshold); 0.78-0.795 V fire from 0.5 V; a faster input (R_L1 = 0.5-2.5 kOhm)
+# makes the stiff solves fail (max_steps) at the larger amplitudes.
+PICKETT_NOTE = (
+    "not met: a 20 ns pulse through R_L1 C1 = 100 ns moves channel 1 by ~0.2 x its amplitude; with"
+    " v_bias 0.80 V (V_th - 5 mV) 0.3 V fires but twice per pulse; a faster R_L1 makes the solves fail"
+)
+
 
 def neuristor(dev, p, drive):
     """Pickett's neuristor of two `dev` channels with the capacitances, load resistors and bias
@@ -214,7 +224,7 @@ def neuristor_batch(dev, params, t_end, n_save=2401):
 def exp_neuristor(dev, out, quick):
     cfg = NEURISTOR
     big = 10.0  # s: the second pulse never comes
-    amps = [0.3, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.5] if not quick else [0.3, 0.5, 0.8, 1.5]
+    amps = [0.1, 0.2, 0.25, 0.3, 0.5, 0.8, 1.0, 1.5] if not quick else [0.2, 0.3, 0.8, 1.5]
     gaps = [26e-9, 30e-9, 35e-9, 45e-9, 60e-9, 100e-9] if not quick else [26e-9, 30e-9, 60e-9]
     dc = cfg["dc"]
     caps = [(c1, c2) for c1 in (10e-12, 20e-12, 40e-12) for c2 in (2e-12, 3e-12, 6e-12)]
@@ -307,7 +317,7 @@ def exp_neuristor(dev, out, quick):
                 a_th,
                 (0.2, 0.3),
                 op="in",
-                note=f"amplitudes tried: {amps} V; the calibration to Pickett's 0.3 V is not done",
+                note=f"amplitudes tried: {amps} V; {PICKETT_NOTE}",
             ),
             Check("paired pulses 26 ns apart: spikes (refractory)", n_pair[0], 1, op="=="),
             Check("paired pulses, longest gap: spikes (recovered)", n_pair[-1], 2, op="=="),

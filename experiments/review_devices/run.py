@@ -73,6 +73,24 @@ def exp_vo2(args):
     )
 
 
+NBOX_TABLE1 = {  # Y.-H. Wang et al.'s review, Table 1: stack -> (preset, V_th in V)
+    "Pt/Nb2O5/Pt": (md.nb2o5_pt, 1.75),
+    "Pt/NbOx/Pt": (md.nbox_pt, 1.9),
+    "TiN/NbO2": (md.nbo2_tin, 0.5),
+}
+
+
+def exp_nbox_table1(args):
+    """Wang Table 1: the NbOx threshold switches' V_th, the quasi-static fold of `thresholds()`
+    (one calibrated `g0` per stack; the review gives no other number for them)."""
+    rows = []
+    for stack, (preset, v_target) in NBOX_TABLE1.items():
+        dev = preset()
+        v_th = float(dev.thresholds()[0])
+        rows.append(row(f"{stack}: V_th (V), Table 1", v_th, v_target, 0.03, "calibrated (g0)"))
+    return _result(rows)
+
+
 VO2_MODES = {
     # adaptive_mott_neuron circuits (Yi et al. 2018: R and C select the pattern); chosen values
     "tonic": dict(v_in=3.0, r_in=30e3, c_membrane=5e-12, c_adapt=100e-12, r_adapt=5e3),
@@ -447,6 +465,7 @@ def exp_afferent(args):
 
 EXPERIMENTS = dict(
     vo2=exp_vo2,
+    nbox_table1=exp_nbox_table1,
     vo2_modes=exp_vo2_modes,
     pcmo=exp_pcmo,
     diffusive=exp_diffusive,

@@ -43,8 +43,11 @@ from ._mott import (
     MottMemristor as MottMemristor,
     MottState as MottState,
     SwitchedMottMemristor as SwitchedMottMemristor,
+    nb2o5_pt as nb2o5_pt,
     nbo2_kumar2020 as nbo2_kumar2020,
     nbo2_kumar2020_switched as nbo2_kumar2020_switched,
+    nbo2_tin as nbo2_tin,
+    nbox_pt as nbox_pt,
     vo2_yi2018 as vo2_yi2018,
 )
 from ._noise import random_telegraph as random_telegraph, read_noise as read_noise

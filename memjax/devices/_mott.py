@@ -254,6 +254,56 @@ def nbo2_kumar2020(**overrides) -> MottMemristor:
     return MottMemristor(**params)
 
 
+def _nbox_table1(g0, overrides) -> MottMemristor:
+    params = dict(g0=g0)
+    params.update(overrides)
+    return nbo2_kumar2020(**params)
+
+
+_TABLE1_DOC = """
+
+    The review gives the threshold voltage only, so one value is calibrated and the rest is
+    the NbO$_2$ channel of `nbo2_kumar2020`:
+
+    | field | value | source |
+    |---|---|---|
+    | `g0` | {g0} S | calibrated: quasi-static V_th = {vth} V (`thresholds()`, first fold of the steady-state curve), Y.-H. Wang et al.'s review, Table 1 ({stack}) |
+    | all others | as `nbo2_kumar2020` | the same Poole-Frenkel / Joule-heating / IMT physics; not refitted (the review gives no thickness, area or thermal data for this device) |
+
+    Predicted (not fitted): the threshold current and temperature, the low-bias resistance and
+    everything downstream (oscillator frequencies, neuristor thresholds). Checked in
+    `experiments/review_devices` (`nbox_table1`). Lowering `g0` (a smaller or more resistive
+    channel) raises the threshold power's voltage $V_{{th}} \\approx \\sqrt{{P_{{th}}/G(T_{{th}})}}$;
+    the review's spread of V_th across stacks (0.5-1.9 V) is carried by this one value.
+    """
+
+
+def nb2o5_pt(**overrides) -> MottMemristor:
+    return _nbox_table1(0.0103, overrides)
+
+
+def nbox_pt(**overrides) -> MottMemristor:
+    return _nbox_table1(0.00753, overrides)
+
+
+def nbo2_tin(**overrides) -> MottMemristor:
+    return _nbox_table1(0.65, overrides)
+
+
+nb2o5_pt.__doc__ = (
+    "A Pt/Nb$_2$O$_5$/Pt threshold switch (V_th 1.75 V in Y.-H. Wang et al.'s review, Table 1)."
+    + _TABLE1_DOC.format(g0="0.0103", vth="1.75", stack="Pt/Nb2O5/Pt")
+)
+nbox_pt.__doc__ = (
+    "A Pt/NbO$_x$/Pt threshold switch (V_th 1.9 V in Y.-H. Wang et al.'s review, Table 1)."
+    + _TABLE1_DOC.format(g0="0.00753", vth="1.9", stack="Pt/NbOx/Pt")
+)
+nbo2_tin.__doc__ = (
+    "A TiN/NbO$_2$ threshold switch (V_th 0.5 V in Y.-H. Wang et al.'s review, Table 1)."
+    + _TABLE1_DOC.format(g0="0.65", vth="0.5", stack="TiN/NbO2")
+)
+
+
 class SwitchedMottMemristor(AbstractMottChannel):
     r"""NbO$_2$ threshold switch with the Mott transition as a parallel metallic path switched
     hysteretically in current: the compact model of Kumar, Williams and Wang's third-order
