@@ -6,6 +6,7 @@ from . import (
     data as data,
     devices as devices,
     fit as fit,
+    io as io,
     networks as networks,
     neurons as neurons,
     parallel as parallel,
