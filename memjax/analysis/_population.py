@@ -79,3 +79,31 @@ def homogeneous_state(device, pool):
     a = device.e_ionic / (BOLTZMANN_EV * device.temperature)
     w_eff = jax.scipy.special.logsumexp(a * pool.ionic) / a - jnp.log(pool.ionic.shape[0]) / a
     return eqx.tree_at(lambda s: s.ionic, mean, w_eff.astype(mean.ionic.dtype))
+
+
+def detection_dprime(pop_on: Float[Array, " windows"], pop_off: Float[Array, " windows"]) -> Float[Array, ""]:
+    r"""Detection SNR $d' = (\bar n_{on} - \bar n_{off}) / \sqrt{(s^2_{on} + s^2_{off})/2}$ of a
+    population's spike counts in the signal windows `pop_on` and in equally long windows without
+    signal `pop_off` (spikes; one entry per window, population variances $s^2$). 0 when both
+    variances vanish (no spikes in any window). Smooth in the counts where a variance is
+    positive, so it is differentiable for the fractional counts of `relaxed_population`."""
+    diff = jnp.mean(pop_on) - jnp.mean(pop_off)
+    var = 0.5 * (jnp.var(pop_on) + jnp.var(pop_off))
+    ok = var > 0
+    return jnp.where(ok, diff / jnp.sqrt(jnp.where(ok, var, 1.0)), 0.0)
+
+
+def soft_representation_error(
+    code: Float[Array, "sims pulses"], reference: Float[Array, " pulses"], width
+) -> Float[Array, ""]:
+    r"""A smooth surrogate of `representation_error` for codes already averaged over the neurons
+    (`code[m, k]`: cumulative spikes per neuron of simulation `m` after pulse `k + 1`).
+
+    The nearest-reference decoder is replaced by a soft one: pulse $j$ is decoded with weight
+    $p_{kj} \propto \exp(-(y_k - m_j)^2 / 2\tau^2)$, $\tau$ = `width` (spikes per neuron), and
+    the error is $\frac1K \sum_k \sum_j p_{kj}\,|j - k|$ averaged over simulations (pulses).
+    $\tau \to 0$ gives the hard decoder's error (up to ties)."""
+    k = jnp.arange(code.shape[-1])
+    logits = -0.5 * ((code[..., :, None] - reference[None, :]) / width) ** 2
+    p = jax.nn.softmax(logits, axis=-1)
+    return jnp.mean(jnp.sum(p * jnp.abs(k[None, :] - k[:, None]), axis=-1))
