@@ -50,4 +50,13 @@ from ._simulate import (
     simulate as simulate,
     solve_ok as solve_ok,
 )
+from ._step import (
+    TABLEAUX as TABLEAUX,
+    StepInfo as StepInfo,
+    Tableau as Tableau,
+    default_newton_tol as default_newton_tol,
+    step as step,
+    step_path as step_path,
+    zero_energy as zero_energy,
+)
 from ._sweep import DCSweep as DCSweep, compliance_voltage as compliance_voltage, dc_sweep as dc_sweep

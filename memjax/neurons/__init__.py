@@ -10,7 +10,8 @@
   Implementations: `DeviceLIF` (an RC membrane fired by any `AbstractThresholdSwitch`, its
   threshold from `device.thresholds()`), `AdaptiveLIF` (Diehl & Cook's neuron in SI units),
   `OscillatorEncoder` (a device relaxation oscillator as a phase oscillator, its table generated
-  from the diffrax solve), `PerovskiteNeuron`. `ZnOLIF`, `ZnOEncoder` build the ZnO instances.
+  from the diffrax solve), `PerovskiteNeuron`, `CircuitNeuron` (any circuit template with any
+  device, stepped by `memjax.circuits.step`; spikes at the switch coordinate's crossing). `ZnOLIF`, `ZnOEncoder` build the ZnO instances.
 - Surrogate spike functions as modules (`AbstractSurrogate`, `SigmoidSurrogate`; `_surrogate`).
 """
 
@@ -28,6 +29,7 @@ from ..analysis import (
     spike_times as spike_times,
 )
 from ._base import AbstractNeuron as AbstractNeuron
+from ._circuit_neuron import CircuitNeuron as CircuitNeuron
 from ._encoders import (
     ENCODER_TABLE as ENCODER_TABLE,
     EncoderState as EncoderState,
