@@ -91,12 +91,30 @@ def _newton(residual, z0, args, *, max_steps: int, tol: float, max_update: float
         it, _, err = carry
         return (it < max_steps) & (err > tol)
 
+    def norm(z):
+        r = residual(z, args_ng)
+        return jnp.sum(jnp.where(jnp.isfinite(r), r, jnp.inf) ** 2)
+
     def body(carry):
         it, z, _ = carry
         r = residual(z, args_ng)
         dz = -jnp.linalg.solve(jac(z, args_ng), r)
         size = jnp.max(jnp.abs(dz))
         dz = dz * jnp.minimum(1.0, max_update / jnp.where(size > 0, size, 1.0))  # damped: at most max_update
+        # backtracking line search on |G|^2 (Armijo, halving up to 2^-12): keeps the iteration
+        # from cycling across a switching event, where the full step overshoots
+        r0 = jnp.sum(r**2)
+
+        def ls_cond(c):
+            lam, val = c
+            return (lam > 2.0**-12) & (val > (1.0 - 1e-4 * lam) * r0)
+
+        def ls_body(c):
+            lam, _ = c
+            return lam / 2, norm(z + (lam / 2) * dz)
+
+        lam, _ = jax.lax.while_loop(ls_cond, ls_body, (jnp.ones((), z.dtype), norm(z + dz)))
+        dz = lam * dz
         z = z + dz
         err = jnp.max(jnp.abs(dz) / (1.0 + jnp.abs(z)))
         err = jnp.where(jnp.isfinite(err), err, jnp.inf)
@@ -105,7 +123,9 @@ def _newton(residual, z0, args, *, max_steps: int, tol: float, max_update: float
     inf = jnp.asarray(jnp.inf, z_ng.dtype)
     it, z, err = jax.lax.while_loop(cond, body, (jnp.asarray(0), z_ng, inf))
     ok = (err >= 0) & (err <= tol) & jnp.all(jnp.isfinite(z))
-    z = jax.lax.stop_gradient(z)
+    # a failed solve continues from the finite initial guess (flagged by `ok`, discarded by the
+    # caller), so that no NaN enters the backward pass through a discarded branch
+    z = jax.lax.stop_gradient(jnp.where(ok, z, z_ng))
     j = jax.lax.stop_gradient(jac(z, args_ng))
     z = z - jnp.linalg.solve(j, residual(z, args))  # the implicit-function step
     return z, ok & jnp.all(jnp.isfinite(z)), it
@@ -190,35 +210,56 @@ def step_path(
     newton_steps: int = 30,
     newton_tol: float | None = None,
     max_update: float = 0.5,
+    refine: int = 16,
 ):
-    """`step`, also returning `fn(t_k, y_k)` after each of the `substeps` sub-steps (stacked on
-    a leading axis of length `substeps`; `None` if `fn` is `None`).
+    """`step`, also returning `fn(t_k, y_k)` after each micro-step.
 
-    **Returns:** `(state, ys, info)`: the state at `t + dt`, the stacked `fn` values, a
-    `StepInfo`."""
+    The step runs as a fixed-length `lax.scan` of `substeps + refine` micro-step slots. A slot
+    attempts a sub-step of the current length (the nominal `dt / substeps`, or less): where its
+    Newton solve fails (a switching event faster than the sub-step, whose implicit equation has
+    no root near the previous state), the attempt is rejected and the length halved; after an
+    accepted sub-step it doubles again, up to the nominal length. Slots left once `t + dt` is
+    reached do nothing. If `t + dt` is not reached within the slots, the step fails (NaN). The
+    accepted lengths are chosen on `stop_gradient`ed values, so gradients flow through the
+    accepted sub-steps only. With `refine = 0` the step is exactly `substeps` equal sub-steps.
+
+    **Returns:** `(state, (ts, ys), info)`: the state at `t + dt`; the time (s) after each slot
+    and `fn(t, y)` there (stacked on a leading axis of length `substeps + refine`; a rejected
+    or idle slot repeats the previous value; `ys` is `None` if `fn` is); a `StepInfo`."""
     _check_args(circuit, state, substeps, scheme)
+    if not (isinstance(refine, int) and refine >= 0):
+        raise ValueError(f"`refine` must be an int >= 0 (extra micro-step slots); got {refine!r}.")
     tableau = TABLEAUX[scheme]
     dtype = state.v.dtype
     tol = default_newton_tol(dtype) if newton_tol is None else float(newton_tol)
     t = jnp.asarray(t, dtype)
-    h = jnp.asarray(dt, dtype) / substeps
+    t_end = t + jnp.asarray(dt, dtype)
+    h_nom = jax.lax.stop_gradient(jnp.asarray(dt, dtype) / substeps)
     i_ext = None if i_ext is None else jnp.broadcast_to(jnp.asarray(i_ext, dtype), state.v.shape)
 
     def newton(residual, z0, args):
         return _newton(residual, z0, args, max_steps=newton_steps, tol=tol, max_update=max_update)
 
-    def body(carry, k):
-        y, ok, iters = carry
-        tk = t + k * h
-        y, ok_k, it = _substep(circuit, y, tk, h, i_ext, tableau, newton)
-        out = None if fn is None else fn(tk + h, y)
-        return (y, ok & ok_k, jnp.maximum(iters, it)), out
+    def body(carry, _):
+        y, tk, h, iters = carry
+        remaining = jax.lax.stop_gradient(t_end - tk)
+        done = remaining <= 1e-6 * h_nom
+        # the last sub-step ends exactly on t + dt; within 1e-3 of it, take the rest in one
+        h_try = jnp.where(done, h_nom, jnp.where(remaining <= h * (1 + 1e-3), remaining, h))
+        y_new, ok_k, it = _substep(circuit, y, tk, h_try, i_ext, tableau, newton)
+        accept = ok_k & ~done
+        y = jtu.tree_map(lambda a, b: jnp.where(accept, a, b), y_new, y)
+        tk = jnp.where(accept, jnp.where(remaining <= h_try * (1 + 1e-9), t_end, tk + h_try), tk)
+        h = jnp.where(done, h, jnp.where(ok_k, jnp.minimum(2 * h, h_nom), h / 2))
+        out = None if fn is None else fn(tk, y)
+        return (y, tk, h, jnp.maximum(iters, jnp.where(done, 0, it))), (tk, out)
 
-    init = (state, jnp.asarray(True), jnp.asarray(0))
-    (y, ok, iters), ys = jax.lax.scan(body, init, jnp.arange(substeps, dtype=dtype))
+    init = (state, t, h_nom, jnp.asarray(0))
+    (y, tk, _, iters), (ts, ys) = jax.lax.scan(body, init, None, length=substeps + refine)
+    ok = (t_end - tk) <= 1e-6 * h_nom
     nan = jnp.asarray(jnp.nan, dtype)
     y = jtu.tree_map(lambda x: jnp.where(ok, x, nan), y)
-    return y, ys, StepInfo(ok=ok, newton_iterations=iters)
+    return y, (ts, ys), StepInfo(ok=ok, newton_iterations=iters)
 
 
 def step(
@@ -233,6 +274,7 @@ def step(
     newton_steps: int = 30,
     newton_tol: float | None = None,
     max_update: float = 0.5,
+    refine: int = 16,
     return_info: bool = False,
 ) -> CircuitState | tuple[CircuitState, StepInfo]:
     r"""Advance a circuit by one network step: all node voltages, all device states and the
@@ -274,6 +316,8 @@ def step(
     - `newton_steps`, `newton_tol`, `max_update`: Newton's iteration limit, tolerance on the
         scaled update (default `default_newton_tol(dtype)`: $\sqrt{\epsilon}$) and damping
         limit (scaled units).
+    - `refine`: extra micro-step slots for sub-steps halved where Newton fails (a switching
+        event faster than a sub-step); see `step_path`. 0: exactly `substeps` equal sub-steps.
     - `return_info`: also return a `StepInfo`.
 
     **Returns:** the `CircuitState` at `t + dt` (in the dtype of `state`; float32 works), or
@@ -294,6 +338,7 @@ def step(
         newton_steps=newton_steps,
         newton_tol=newton_tol,
         max_update=max_update,
+        refine=refine,
     )
     return (y, info) if return_info else y
 

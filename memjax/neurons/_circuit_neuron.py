@@ -52,7 +52,8 @@ class CircuitNeuron(AbstractNeuron):
 
     **Fields:** `circuit` (the template, unbatched), `input` (`"A"` or `"V"`), `node` (the
     membrane node, for `"A"`), `device_index`, `surrogate`, `spike_scale` (the switch
-    coordinate's unit), `substeps`, `scheme`, `newton_steps`.
+    coordinate's unit), `substeps`, `scheme`, `newton_steps`, `refine` (as in
+    `memjax.circuits.step`).
 
     Failed Newton solves give NaN states (never a silent guess), which propagate to the loss.
     """
@@ -66,6 +67,7 @@ class CircuitNeuron(AbstractNeuron):
     substeps: int = eqx.field(static=True, default=10)
     scheme: str = eqx.field(static=True, default="tr_bdf2")
     newton_steps: int = eqx.field(static=True, default=30)
+    refine: int = eqx.field(static=True, default=16)
 
     def __check_init__(self):
         if not isinstance(self.circuit, Circuit):
@@ -123,7 +125,7 @@ class CircuitNeuron(AbstractNeuron):
         def sc(t, yy):
             return self.circuit.devices[k].device.switch_coordinate(yy.devices[k]).astype(dtype)
 
-        y1, s, _ = step_path(
+        y1, (ts, s), _ = step_path(
             circ,
             y0,
             jnp.zeros((), dtype),
@@ -133,15 +135,18 @@ class CircuitNeuron(AbstractNeuron):
             scheme=self.scheme,
             i_ext=i_ext,
             newton_steps=self.newton_steps,
+            refine=self.refine,
         )
         s_prev = jnp.concatenate([sc(None, y0)[None], s[:-1]])
+        t_prev = jnp.concatenate([jnp.zeros((1,), dtype), ts[:-1]])
         up = jnp.minimum(-s_prev, s)
         x = jnp.max(up) / self._scale(dtype)
-        # first crossing, linearly interpolated, as a fraction of dt
+        # first crossing, linearly interpolated in time, as a fraction of dt
         crossed = up >= 0
         first = jnp.argmax(crossed)
         a, b = s_prev[first], s[first]
-        frac = (first + (-a) / jnp.where(b - a != 0, b - a, 1.0)) / self.substeps
+        w = -a / jnp.where(b - a != 0, b - a, 1.0)
+        frac = (t_prev[first] + w * (ts[first] - t_prev[first])) / dt
         crossing = jnp.where(jnp.any(crossed), jax.lax.stop_gradient(frac), jnp.nan)
         return x, y1, crossing
 
